@@ -1,0 +1,18 @@
+// Configuration: the only reader of process.env.
+export {
+  loadConfig,
+  ENVIRONMENT_VARIABLES,
+  LOG_LEVELS,
+  type Config,
+  type ClusterTimings,
+  type LogLevel,
+} from './config.ts';
+export {
+  EnvReader,
+  ConfigError,
+  Secret,
+  parseDurationMs,
+  redactUrl,
+  type Environment,
+  type HostPort,
+} from './env-reader.ts';

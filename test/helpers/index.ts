@@ -1,0 +1,4 @@
+// Test helpers: real servers, namespaces, waiting.
+export { startRedis, startNats, makeTempDir, type TestServer } from './services.ts';
+export { uniqueNamespace } from './namespace.ts';
+export { waitFor } from './wait.ts';
