@@ -88,4 +88,3 @@ function assertCoherent(config: Config): void {
   }
   if (problems.length > 0) throw new ConfigError(problems);
 }
-

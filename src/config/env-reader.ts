@@ -132,7 +132,12 @@ export class EnvReader {
     } catch {
       // reported below
     }
-    return this.#fail(name, raw, `a URL such as ${protocols[0]}://host:port (schemes: ${protocols.join(', ')})`, undefined);
+    return this.#fail(
+      name,
+      raw,
+      `a URL such as ${protocols[0]}://host:port (schemes: ${protocols.join(', ')})`,
+      undefined,
+    );
   }
 
   /** `host:port`, `[v6]:port` or `:port` (all interfaces). */

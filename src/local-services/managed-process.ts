@@ -14,7 +14,11 @@ export class ProcessStartError extends TerminalError {}
 const SYSTEM_BIN_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
 
 /** Finds an executable on PATH or in the system directories (nats-server lives in /usr/sbin). */
-export function findExecutable(name: string, debianPackage: string, searchPath = process.env['PATH'] ?? ''): string {
+export function findExecutable(
+  name: string,
+  debianPackage: string,
+  searchPath = process.env['PATH'] ?? '',
+): string {
   const dirs = [...searchPath.split(path.delimiter).filter(Boolean), ...SYSTEM_BIN_DIRS];
   for (const dir of dirs) {
     const candidate = path.join(dir, name);
@@ -99,7 +103,11 @@ export class ManagedProcess extends EventEmitter<{
       });
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
-        reject(new ProcessStartError(`${name} exited (code ${code}, signal ${signal}) before it was ready:\n${this.#tail()}`));
+        reject(
+          new ProcessStartError(
+            `${name} exited (code ${code}, signal ${signal}) before it was ready:\n${this.#tail()}`,
+          ),
+        );
       });
     });
     child.once('exit', (code, signal) => {

@@ -40,16 +40,25 @@ export async function createLocalRedis(options: LocalServerOptions): Promise<Loc
   const port = options.port ?? (await findFreePort(host));
   await mkdir(options.dataDir, { recursive: true });
   const args = [
-    '--bind', host,
-    '--port', String(port),
-    '--dir', options.dataDir,
+    '--bind',
+    host,
+    '--port',
+    String(port),
+    '--dir',
+    options.dataDir,
     // Decision 7: AOF everysec keeps ~40k fenced writes/s and loses at most a second on a crash.
-    '--appendonly', 'yes',
-    '--appendfsync', 'everysec',
-    '--save', '',
-    '--protected-mode', 'yes',
-    '--daemonize', 'no',
-    '--logfile', '',
+    '--appendonly',
+    'yes',
+    '--appendfsync',
+    'everysec',
+    '--save',
+    '',
+    '--protected-mode',
+    'yes',
+    '--daemonize',
+    'no',
+    '--logfile',
+    '',
   ];
   const process = new ManagedProcess({
     name: 'redis-server',
