@@ -6,7 +6,7 @@ import type { Registry } from 'prom-client';
 /** A named check; resolves when the dependency answers, rejects (or times out) when it does not. */
 export interface ReadinessCheck {
   readonly name: string;
-  check(): Promise<void>;
+  readonly check: () => Promise<void>;
 }
 
 export interface HealthServerOptions {
@@ -27,7 +27,7 @@ export interface RunningHealthServer {
 async function runChecks(
   checks: readonly ReadinessCheck[],
   timeoutMs: number,
-): Promise<Record<string, 'ok' | string>> {
+): Promise<Record<string, string>> {
   const results = await Promise.all(
     checks.map(async ({ name, check }) => {
       let timer: NodeJS.Timeout | undefined;
