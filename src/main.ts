@@ -7,7 +7,13 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { loadConfig, redactUrl, type Config } from './config/index.ts';
 import { createLogger, createMetricsRegistry, type Logger } from './observability/index.ts';
 import { startHealthServer, type RunningHealthServer } from './http/index.ts';
-import { createLocalNats, createLocalRedis, type LocalServer } from './local-services/index.ts';
+import {
+  createLocalNats,
+  createLocalRedis,
+  lockStateDir,
+  type LocalServer,
+  type StateDirLock,
+} from './local-services/index.ts';
 
 export interface RunningNode {
   readonly config: Config;
@@ -45,8 +51,10 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
   const isStopping = (): boolean => stopping;
   const localServers: LocalServer[] = [];
   const forward = (name: string) => (line: string) => logger.debug({ server: name }, line);
+  let lock: StateDirLock | undefined;
 
   try {
+    if (!config.redisUrl || !config.natsUrl) lock = lockStateDir(config.stateDir);
     let redisUrl = config.redisUrl ? config.redisUrl.href : undefined;
     if (!redisUrl) {
       const redis = await createLocalRedis({
@@ -117,12 +125,14 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
         await nats.drain().catch(() => nats.close());
         redis.disconnect();
         await Promise.all(localServers.map((server) => server.process.stop()));
+        lock?.release();
         logger.info('stopped');
       },
     };
   } catch (error) {
     stopping = true;
     await Promise.all(localServers.map((server) => server.process.stop()));
+    lock?.release();
     throw error;
   }
 }

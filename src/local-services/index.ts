@@ -7,6 +7,7 @@ export {
   type ManagedProcessOptions,
   type ManagedProcessState,
 } from './managed-process.ts';
+export { lockStateDir, StateDirInUseError, type StateDirLock } from './state-dir-lock.ts';
 export {
   createLocalRedis,
   createLocalNats,

@@ -13,8 +13,11 @@ export default class SummaryReporter implements Reporter {
         else counts.skipped++;
       }
       // A file that failed to load has no tests but must still count as a failure.
-      if (testModule.state() === 'failed' && [...testModule.children.allTests()].length === 0) counts.failed++;
+      if (testModule.state() === 'failed' && [...testModule.children.allTests()].length === 0)
+        counts.failed++;
     }
-    process.stdout.write(`\ntests: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`);
+    process.stdout.write(
+      `\ntests: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`,
+    );
   }
 }

@@ -57,7 +57,7 @@ describe('single-node start', () => {
     const readiness = await waitFor(
       async () => {
         const response = await fetch(`http://127.0.0.1:${port}/readyz`);
-        return response.status === 200 ? ((await response.json())) : undefined;
+        return response.status === 200 ? await response.json() : undefined;
       },
       { timeoutMs: 15_000, intervalMs: 100, what: '/readyz to answer 200' },
     );
