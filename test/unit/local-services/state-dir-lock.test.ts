@@ -17,7 +17,7 @@ describe('lockStateDir', () => {
 
   it('takes over a lock left by a node that died', () => {
     const dir = makeTempDir();
-    const dead = spawnSync('true').pid!;
+    const dead = spawnSync('true').pid;
     writeFileSync(path.join(dir, 'faxswitch.pid'), `${dead}\n`);
     const lock = lockStateDir(dir);
     lock.release();
