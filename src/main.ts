@@ -11,6 +11,8 @@ import {
   createLocalNats,
   createLocalRedis,
   lockStateDir,
+  removeEndpoints,
+  writeEndpoints,
   type LocalServer,
   type StateDirLock,
 } from './local-services/index.ts';
@@ -106,6 +108,7 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
         },
       ],
     });
+    if (lock) writeEndpoints(config.stateDir, { redisUrl, natsUrl, httpUrl: http.url });
     const printable = (url: string): string => redactUrl(new URL(url));
     logger.info(
       { http: http.url, redis: printable(redisUrl), nats: printable(natsUrl), stateDir: config.stateDir },
@@ -125,6 +128,7 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
         await nats.drain().catch(() => nats.close());
         redis.disconnect();
         await Promise.all(localServers.map((server) => server.process.stop()));
+        if (lock) removeEndpoints(config.stateDir);
         lock?.release();
         logger.info('stopped');
       },

@@ -7,6 +7,13 @@ export {
   type ManagedProcessOptions,
   type ManagedProcessState,
 } from './managed-process.ts';
+export {
+  writeEndpoints,
+  readEndpoints,
+  removeEndpoints,
+  NoRunningNodeError,
+  type NodeEndpoints,
+} from './endpoints.ts';
 export { lockStateDir, StateDirInUseError, type StateDirLock } from './state-dir-lock.ts';
 export {
   createLocalRedis,

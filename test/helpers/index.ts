@@ -2,3 +2,4 @@
 export { startRedis, startNats, makeTempDir, type TestServer } from './services.ts';
 export { uniqueNamespace } from './namespace.ts';
 export { waitFor } from './wait.ts';
+export { startNodeProcess, runFaxswitch, type NodeProcess, type CommandResult } from './node-process.ts';
