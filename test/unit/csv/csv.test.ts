@@ -1,14 +1,10 @@
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { CsvFormatError, formatCsvRecord, parseCsv } from '../../../src/csv/index.ts';
 
 async function parseAll(...chunks: string[]): Promise<{ line: number; fields: readonly string[] }[]> {
   const records = [];
-  for await (const record of parseCsv(
-    (async function* () {
-      yield* chunks;
-    })(),
-  ))
-    records.push(record);
+  for await (const record of parseCsv(Readable.from(chunks))) records.push(record);
   return records;
 }
 
@@ -37,9 +33,11 @@ describe('parseCsv', () => {
 
   it('refuses a record longer than the limit instead of buffering it', async () => {
     const records = parseCsv(
-      (async function* () {
-        for (;;) yield 'x'.repeat(1_000);
-      })(),
+      Readable.from(
+        (function* () {
+          for (;;) yield 'x'.repeat(1_000);
+        })(),
+      ),
       { maxRecordBytes: 10_000, maxFields: 10 },
     );
     await expect(records.next()).rejects.toThrow(/line 1: record longer than 10000 bytes/);
