@@ -1,0 +1,20 @@
+// Email: delivery through the relay, and the messages faxswitch sends.
+export {
+  SmtpRelay,
+  SmtpPermanentError,
+  SmtpTemporaryError,
+  classifySmtpError,
+  type SmtpRelayOptions,
+  type SentMessage,
+} from './smtp-relay.ts';
+export {
+  composeFaxEmail,
+  compileFaxEmailTemplates,
+  faxMessageId,
+  DEFAULT_FAX_EMAIL_TEMPLATES,
+  FAX_EMAIL_FIELDS,
+  type ReceivedFaxSummary,
+  type FaxEmailAttachment,
+  type FaxEmailInput,
+  type FaxEmailTemplates,
+} from './fax-email.ts';

@@ -1,0 +1,84 @@
+// A real SMTP server (smtp-server) playing a customer's mail server: it speaks STARTTLS, records
+// every message it accepts (parsed with mailparser), and can be told to refuse with any reply code.
+import type { AddressInfo } from 'node:net';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer, type SMTPServerSession } from 'smtp-server';
+import { localhostCertificate } from './tls.ts';
+import { waitFor } from './wait.ts';
+
+export interface ReceivedMail {
+  readonly envelopeTo: readonly string[];
+  readonly secure: boolean;
+  readonly raw: Buffer;
+  readonly parsed: ParsedMail;
+}
+
+export interface SmtpSinkOptions {
+  /** Support STARTTLS (default true). */
+  readonly starttls?: boolean;
+  /** Decide a reply for each message: undefined accepts it; otherwise the code and text to refuse with. */
+  readonly refuse?: (message: {
+    raw: Buffer;
+    session: SMTPServerSession;
+  }) => { code: number; text: string } | undefined;
+}
+
+export interface SmtpSink {
+  readonly port: number;
+  readonly url: URL;
+  readonly ca: string;
+  readonly received: ReceivedMail[];
+  waitForMessages(count: number, timeoutMs?: number): Promise<ReceivedMail[]>;
+  close(): Promise<void>;
+}
+
+export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<SmtpSink> {
+  const { key, cert } = localhostCertificate();
+  const received: ReceivedMail[] = [];
+  const server = new SMTPServer({
+    key,
+    cert,
+    authOptional: true,
+    // Hiding STARTTLS is not enough: a client that insists tries it anyway. Without it, it is gone.
+    disabledCommands: options.starttls === false ? ['AUTH', 'STARTTLS'] : ['AUTH'],
+    logger: false,
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', () => {
+        const raw = Buffer.concat(chunks);
+        const refusal = options.refuse?.({ raw, session });
+        if (refusal) {
+          callback(Object.assign(new Error(refusal.text), { responseCode: refusal.code }));
+          return;
+        }
+        simpleParser(raw, { keepCidLinks: true }).then(
+          (parsed) => {
+            received.push({
+              envelopeTo: session.envelope.rcptTo.map((r) => r.address),
+              secure: session.secure,
+              raw,
+              parsed,
+            });
+            callback();
+          },
+          (error: Error) => callback(error),
+        );
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.server.address() as AddressInfo).port;
+  return {
+    port,
+    url: new URL(`smtp://localhost:${port}`),
+    ca: cert,
+    received,
+    waitForMessages: (count, timeoutMs = 10_000) =>
+      waitFor(() => (received.length >= count ? received : undefined), {
+        timeoutMs,
+        what: `${count} message(s) at the mail server`,
+      }),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
