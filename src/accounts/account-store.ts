@@ -1,0 +1,134 @@
+// Customer accounts for Email2Fax in Redis: the submission logins (an email address and its password
+// hash — the address a client authenticates as is the only sender it may use), the senders accepted
+// on the MX port without a login (addresses or whole domains, verified by SPF/DKIM/DMARC), the dial
+// plan, and the anti-fraud limits with their usage counters.
+import type { Redis } from 'ioredis';
+import { RetryableError, TerminalError } from '../../cluster/index.ts';
+import type { DialPlan } from './dial-plan.ts';
+import { hashPassword, verifyPassword } from './password.ts';
+
+export interface UsageLimits {
+  readonly faxesPerHour: number;
+  readonly pagesPerDay: number;
+}
+
+export interface Account {
+  readonly id: string;
+  readonly name: string;
+  readonly active: boolean;
+  readonly dialPlan: DialPlan;
+  readonly limits: UsageLimits;
+  /** Senders accepted on the MX port: `user@example.com` or `@example.com` for a whole domain. */
+  readonly allowedSenders: readonly string[];
+  /** When set, MX senders must put this PIN in the subject (`[PIN 1234]`). */
+  readonly pin?: string;
+}
+
+export class AccountNotFoundError extends TerminalError {}
+
+export class UsageLimitError extends RetryableError {}
+
+const ACCOUNT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+// A hash of a password nobody has, verified when a login does not exist so that unknown and known
+// addresses take the same time to refuse.
+const DECOY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+
+export class AccountStore {
+  readonly #redis: Redis;
+  readonly #prefix: string;
+
+  constructor(redis: Redis, options: { namespace?: string } = {}) {
+    this.#redis = redis;
+    this.#prefix = options.namespace ?? 'faxswitch';
+  }
+
+  #accountKey(id: string): string {
+    return `${this.#prefix}:account:${id}`;
+  }
+  #loginKey(address: string): string {
+    return `${this.#prefix}:login:${address.toLowerCase()}`;
+  }
+  #senderKey(addressOrDomain: string): string {
+    return `${this.#prefix}:mx-sender:${addressOrDomain.toLowerCase()}`;
+  }
+
+  /** Creates or replaces an account's settings (logins are managed separately). */
+  async save(account: Account): Promise<void> {
+    if (!ACCOUNT_ID.test(account.id)) throw new TerminalError(`'${account.id}' is not a valid account id`);
+    const previous = await this.get(account.id);
+    const pipeline = this.#redis.multi().set(this.#accountKey(account.id), JSON.stringify(account));
+    for (const sender of previous?.allowedSenders ?? []) pipeline.del(this.#senderKey(sender));
+    for (const sender of account.allowedSenders) pipeline.set(this.#senderKey(sender), account.id);
+    await pipeline.exec();
+  }
+
+  async get(id: string): Promise<Account | undefined> {
+    const stored = await this.#redis.get(this.#accountKey(id));
+    return stored === null ? undefined : (JSON.parse(stored) as Account);
+  }
+
+  async setLogin(accountId: string, address: string, password: string): Promise<void> {
+    if (!(await this.get(accountId))) throw new AccountNotFoundError(`no account '${accountId}'`);
+    const passwordHash = await hashPassword(password);
+    await this.#redis.set(this.#loginKey(address), JSON.stringify({ accountId, passwordHash }));
+  }
+
+  async removeLogin(address: string): Promise<void> {
+    await this.#redis.del(this.#loginKey(address));
+  }
+
+  /** The active account that `address` logs in to with `password`, or undefined. */
+  async authenticate(address: string, password: string): Promise<Account | undefined> {
+    const stored = await this.#redis.get(this.#loginKey(address));
+    const login =
+      stored === null ? undefined : (JSON.parse(stored) as { accountId: string; passwordHash: string });
+    const valid = await verifyPassword(password, login?.passwordHash ?? DECOY_HASH);
+    if (!login || !valid) return undefined;
+    const account = await this.get(login.accountId);
+    return account?.active ? account : undefined;
+  }
+
+  /** The active account that accepts mail from `address` on the MX port: the address itself, then its domain. */
+  async accountForSender(address: string): Promise<Account | undefined> {
+    const domain = address.slice(address.lastIndexOf('@'));
+    const [byAddress, byDomain] = await this.#redis.mget(this.#senderKey(address), this.#senderKey(domain));
+    const accountId = byAddress ?? byDomain;
+    if (!accountId) return undefined;
+    const account = await this.get(accountId);
+    return account?.active ? account : undefined;
+  }
+
+  /**
+   * Reserves `faxes` and `pages` against the account's hourly and daily limits, all or nothing.
+   * Windows are fixed (the clock hour and UTC day), which is what people expect from "per hour".
+   */
+  async reserveUsage(
+    account: Account,
+    usage: { faxes: number; pages: number },
+    nowMs: number,
+  ): Promise<void> {
+    const hour = Math.floor(nowMs / 3_600_000);
+    const day = Math.floor(nowMs / 86_400_000);
+    const faxesKey = `${this.#prefix}:usage:${account.id}:faxes:${hour}`;
+    const pagesKey = `${this.#prefix}:usage:${account.id}:pages:${day}`;
+    const result = await this.#redis
+      .multi()
+      .incrby(faxesKey, usage.faxes)
+      .expire(faxesKey, 7_200)
+      .incrby(pagesKey, usage.pages)
+      .expire(pagesKey, 172_800)
+      .exec();
+    const faxes = Number(result?.[0]?.[1]);
+    const pages = Number(result?.[2]?.[1]);
+    if (faxes > account.limits.faxesPerHour || pages > account.limits.pagesPerDay) {
+      await this.#redis.multi().decrby(faxesKey, usage.faxes).decrby(pagesKey, usage.pages).exec();
+      const which =
+        faxes > account.limits.faxesPerHour
+          ? `${account.limits.faxesPerHour} faxes per hour`
+          : `${account.limits.pagesPerDay} pages per day`;
+      throw new UsageLimitError(`account ${account.id} has reached its limit of ${which}`, {
+        wire: { smtp: { code: 450, enhanced: '4.7.1' }, http: 429 },
+      });
+    }
+  }
+}

@@ -1,0 +1,74 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AccountStore, UsageLimitError, type Account } from '../../../src/accounts/index.ts';
+import { startRedis, uniqueNamespace, type TestServer } from '../../helpers/index.ts';
+
+const acme: Account = {
+  id: 'acme',
+  name: 'ACME GmbH',
+  active: true,
+  dialPlan: {
+    homeCountry: 'DE',
+    allowedCountries: ['DE'],
+    allowedPrefixes: [],
+    blockedPrefixes: [],
+    blockPremiumRate: true,
+  },
+  limits: { faxesPerHour: 3, pagesPerDay: 10 },
+  allowedSenders: ['@acme.example', 'partner@other.example'],
+};
+
+describe('AccountStore', () => {
+  let server: TestServer;
+  let redis: Redis;
+  beforeAll(async () => {
+    server = await startRedis();
+    redis = new Redis(server.url);
+  });
+  afterAll(async () => {
+    redis.disconnect();
+    await server.dispose();
+  });
+  const store = async (): Promise<AccountStore> => {
+    const accounts = new AccountStore(redis, { namespace: uniqueNamespace('acct') });
+    await accounts.save(acme);
+    return accounts;
+  };
+
+  it('authenticates a login only with its own password, and only while the account is active', async () => {
+    const accounts = await store();
+    await accounts.setLogin('acme', 'Alice@ACME.example', 's3cret-enough');
+    expect((await accounts.authenticate('alice@acme.example', 's3cret-enough'))?.id).toBe('acme');
+    expect(await accounts.authenticate('alice@acme.example', 'wrong')).toBeUndefined();
+    expect(await accounts.authenticate('mallory@acme.example', 's3cret-enough')).toBeUndefined();
+    await accounts.save({ ...acme, active: false });
+    expect(await accounts.authenticate('alice@acme.example', 's3cret-enough')).toBeUndefined();
+  });
+
+  it('finds the account for an MX sender by address, then by domain, and forgets removed senders', async () => {
+    const accounts = await store();
+    expect((await accounts.accountForSender('anyone@acme.example'))?.id).toBe('acme');
+    expect((await accounts.accountForSender('partner@other.example'))?.id).toBe('acme');
+    expect(await accounts.accountForSender('someone@other.example')).toBeUndefined();
+    await accounts.save({ ...acme, allowedSenders: ['@acme.example'] });
+    expect(await accounts.accountForSender('partner@other.example')).toBeUndefined();
+  });
+
+  it('reserves usage all or nothing and refuses past the limit with 450 4.7.1', async () => {
+    const accounts = await store();
+    const now = Date.UTC(2026, 10, 22, 10, 15);
+    await accounts.reserveUsage(acme, { faxes: 2, pages: 4 }, now);
+    const error = await accounts
+      .reserveUsage(acme, { faxes: 2, pages: 2 }, now)
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(UsageLimitError);
+    expect((error as UsageLimitError).wire.smtp).toEqual({ code: 450, enhanced: '4.7.1' });
+    expect((error as Error).message).toBe('account acme has reached its limit of 3 faxes per hour');
+    // The refused reservation took nothing: one more fax still fits this hour.
+    await accounts.reserveUsage(acme, { faxes: 1, pages: 1 }, now);
+    // Next hour, the hourly window is fresh but the day's pages still count.
+    await expect(accounts.reserveUsage(acme, { faxes: 1, pages: 6 }, now + 3_600_000)).rejects.toThrow(
+      /10 pages per day/,
+    );
+  });
+});
