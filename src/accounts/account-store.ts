@@ -107,10 +107,7 @@ export class AccountStore {
     usage: { faxes: number; pages: number },
     nowMs: number,
   ): Promise<void> {
-    const hour = Math.floor(nowMs / 3_600_000);
-    const day = Math.floor(nowMs / 86_400_000);
-    const faxesKey = `${this.#prefix}:usage:${account.id}:faxes:${hour}`;
-    const pagesKey = `${this.#prefix}:usage:${account.id}:pages:${day}`;
+    const { faxesKey, pagesKey } = this.#usageKeys(account, nowMs);
     const result = await this.#redis
       .multi()
       .incrby(faxesKey, usage.faxes)
@@ -121,7 +118,7 @@ export class AccountStore {
     const faxes = Number(result?.[0]?.[1]);
     const pages = Number(result?.[2]?.[1]);
     if (faxes > account.limits.faxesPerHour || pages > account.limits.pagesPerDay) {
-      await this.#redis.multi().decrby(faxesKey, usage.faxes).decrby(pagesKey, usage.pages).exec();
+      await this.releaseUsage(account, usage, nowMs);
       const which =
         faxes > account.limits.faxesPerHour
           ? `${account.limits.faxesPerHour} faxes per hour`
@@ -130,5 +127,24 @@ export class AccountStore {
         wire: { smtp: { code: 450, enhanced: '4.7.1' }, http: 429 },
       });
     }
+  }
+
+  /** Gives back a reservation whose jobs were not accepted after all. */
+  async releaseUsage(
+    account: Account,
+    usage: { faxes: number; pages: number },
+    reservedAtMs: number,
+  ): Promise<void> {
+    const { faxesKey, pagesKey } = this.#usageKeys(account, reservedAtMs);
+    await this.#redis.multi().decrby(faxesKey, usage.faxes).decrby(pagesKey, usage.pages).exec();
+  }
+
+  #usageKeys(account: Account, nowMs: number): { faxesKey: string; pagesKey: string } {
+    const hour = Math.floor(nowMs / 3_600_000);
+    const day = Math.floor(nowMs / 86_400_000);
+    return {
+      faxesKey: `${this.#prefix}:usage:${account.id}:faxes:${hour}`,
+      pagesKey: `${this.#prefix}:usage:${account.id}:pages:${day}`,
+    };
   }
 }

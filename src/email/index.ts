@@ -18,3 +18,14 @@ export {
   type FaxEmailInput,
   type FaxEmailTemplates,
 } from './fax-email.ts';
+export {
+  createSubmissionServer,
+  createMxServer,
+  faxDocumentsOf,
+  senderIsVerified,
+  type FaxDocument,
+  type FaxSubmission,
+  type IntakePorts,
+  type SmtpIntakeOptions,
+} from './smtp-intake.ts';
+export { smtpReplyFor, type SmtpReply } from './smtp-reply.ts';
