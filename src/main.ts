@@ -52,31 +52,27 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
   let stopping = false;
   const isStopping = (): boolean => stopping;
   const localServers: LocalServer[] = [];
-  const forward = (name: string) => (line: string) => logger.debug({ server: name }, line);
   let lock: StateDirLock | undefined;
+  /** The configured server's URL, or a private server started and supervised under the state dir. */
+  const configuredOrPrivate = async (
+    configured: URL | undefined,
+    create: typeof createLocalRedis,
+    name: string,
+  ): Promise<string> => {
+    if (configured) return configured.href;
+    const server = await create({
+      dataDir: path.join(config.stateDir, name),
+      onOutput: (line) => logger.debug({ server: name }, line),
+    });
+    await superviseLocal(server, logger, isStopping);
+    localServers.push(server);
+    return server.url;
+  };
 
   try {
     if (!config.redisUrl || !config.natsUrl) lock = lockStateDir(config.stateDir);
-    let redisUrl = config.redisUrl ? config.redisUrl.href : undefined;
-    if (!redisUrl) {
-      const redis = await createLocalRedis({
-        dataDir: path.join(config.stateDir, 'redis'),
-        onOutput: forward('redis-server'),
-      });
-      await superviseLocal(redis, logger, isStopping);
-      localServers.push(redis);
-      redisUrl = redis.url;
-    }
-    let natsUrl = config.natsUrl ? config.natsUrl.href : undefined;
-    if (!natsUrl) {
-      const nats = await createLocalNats({
-        dataDir: path.join(config.stateDir, 'nats'),
-        onOutput: forward('nats-server'),
-      });
-      await superviseLocal(nats, logger, isStopping);
-      localServers.push(nats);
-      natsUrl = nats.url;
-    }
+    const redisUrl = await configuredOrPrivate(config.redisUrl, createLocalRedis, 'redis');
+    const natsUrl = await configuredOrPrivate(config.natsUrl, createLocalNats, 'nats');
 
     const redis = new Redis(redisUrl, {
       maxRetriesPerRequest: 1,

@@ -1,36 +1,18 @@
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AccountStore, UsageLimitError, type Account } from '../../../src/accounts/index.ts';
-import { startRedis, uniqueNamespace, type TestServer } from '../../helpers/index.ts';
+import { ACME_ACCOUNT } from '../../fixtures/accounts.ts';
+import { uniqueNamespace, useRedis } from '../../helpers/index.ts';
 
 const acme: Account = {
-  id: 'acme',
-  name: 'ACME GmbH',
-  active: true,
-  dialPlan: {
-    homeCountry: 'DE',
-    allowedCountries: ['DE'],
-    allowedPrefixes: [],
-    blockedPrefixes: [],
-    blockPremiumRate: true,
-  },
+  ...ACME_ACCOUNT,
   limits: { faxesPerHour: 3, pagesPerDay: 10 },
   allowedSenders: ['@acme.example', 'partner@other.example'],
 };
 
 describe('AccountStore', () => {
-  let server: TestServer;
-  let redis: Redis;
-  beforeAll(async () => {
-    server = await startRedis();
-    redis = new Redis(server.url);
-  });
-  afterAll(async () => {
-    redis.disconnect();
-    await server.dispose();
-  });
+  const redis = useRedis();
   const store = async (): Promise<AccountStore> => {
-    const accounts = new AccountStore(redis, { namespace: uniqueNamespace('acct') });
+    const accounts = new AccountStore(redis.client(), { namespace: uniqueNamespace('acct') });
     await accounts.save(acme);
     return accounts;
   };

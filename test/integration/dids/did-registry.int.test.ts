@@ -1,10 +1,9 @@
 // The DID registry against a real redis-server: what an operator adds is what call set-up finds,
 // bulk CSV round-trips, and bad rows are reported by line without losing the good ones.
 import { Readable } from 'node:stream';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DidExistsError, DidNotFoundError, DidRegistry, InvalidDidError } from '../../../src/dids/index.ts';
-import { startRedis, uniqueNamespace, type TestServer } from '../../helpers/index.ts';
+import { uniqueNamespace, useRedis } from '../../helpers/index.ts';
 
 function chunksOf(text: string, size = 97): Readable {
   return Readable.from(
@@ -15,17 +14,8 @@ function chunksOf(text: string, size = 97): Readable {
 }
 
 describe('DidRegistry', () => {
-  let server: TestServer;
-  let redis: Redis;
-  beforeAll(async () => {
-    server = await startRedis();
-    redis = new Redis(server.url);
-  });
-  afterAll(async () => {
-    redis.disconnect();
-    await server.dispose();
-  });
-  const registry = (): DidRegistry => new DidRegistry(redis, { namespace: uniqueNamespace('did') });
+  const redis = useRedis();
+  const registry = (): DidRegistry => new DidRegistry(redis.client(), { namespace: uniqueNamespace('did') });
 
   it('finds an added number in whatever form the carrier dials it', async () => {
     const dids = registry();

@@ -8,11 +8,11 @@ import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { Redis } from 'ioredis';
 import nodemailer from 'nodemailer';
 import type { SMTPServer } from 'smtp-server';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AccountStore, type Account } from '../../../src/accounts/index.ts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AccountStore } from '../../../src/accounts/index.ts';
+import { ACME_ACCOUNT as acme } from '../../fixtures/accounts.ts';
 import { RetryableError, TerminalError } from '../../../cluster/index.ts';
 import {
   createMxServer,
@@ -21,29 +21,9 @@ import {
   type FaxSubmission,
   type SmtpIntakeOptions,
 } from '../../../src/email/index.ts';
-import {
-  localhostCertificate,
-  makeTempDir,
-  startRedis,
-  uniqueNamespace,
-  type TestServer,
-} from '../../helpers/index.ts';
+import { localhostCertificate, makeTempDir, uniqueNamespace, useRedis } from '../../helpers/index.ts';
 
 const FAX_DOMAIN = 'fax.example';
-const acme: Account = {
-  id: 'acme',
-  name: 'ACME',
-  active: true,
-  dialPlan: {
-    homeCountry: 'DE',
-    allowedCountries: ['DE'],
-    allowedPrefixes: [],
-    blockedPrefixes: [],
-    blockPremiumRate: true,
-  },
-  limits: { faxesPerHour: 100, pagesPerDay: 1000 },
-  allowedSenders: ['@acme.example'],
-};
 
 const dkimKeys = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const dkimPublic = dkimKeys.publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
@@ -61,21 +41,12 @@ function resolver(name: string, type: string): Promise<string[][]> {
 class RendererRefusal extends TerminalError {}
 
 describe('SMTP intake', () => {
-  let redisServer: TestServer;
-  let redis: Redis;
+  const redis = useRedis();
   let accounts: AccountStore;
   let submitted: FaxSubmission[];
   let submitFailure: Error | undefined;
   const servers: SMTPServer[] = [];
 
-  beforeAll(async () => {
-    redisServer = await startRedis();
-    redis = new Redis(redisServer.url);
-  });
-  afterAll(async () => {
-    redis.disconnect();
-    await redisServer.dispose();
-  });
   afterEach(async () => {
     await Promise.all(servers.splice(0).map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
   });
@@ -84,7 +55,7 @@ describe('SMTP intake', () => {
     kind: 'submission' | 'mx',
     overrides: Partial<SmtpIntakeOptions> = {},
   ): Promise<number> {
-    accounts = new AccountStore(redis, { namespace: uniqueNamespace('intake') });
+    accounts = new AccountStore(redis.client(), { namespace: uniqueNamespace('intake') });
     await accounts.save(acme);
     await accounts.setLogin('acme', 'alice@acme.example', 'alice-password');
     submitted = [];
