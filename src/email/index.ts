@@ -29,3 +29,13 @@ export {
   type SmtpIntakeOptions,
 } from './smtp-intake.ts';
 export { smtpReplyFor, type SmtpReply } from './smtp-reply.ts';
+export {
+  composeStatusEmail,
+  compileStatusEmailTemplates,
+  statusMessageId,
+  DEFAULT_STATUS_EMAIL_TEMPLATES,
+  STATUS_EMAIL_FIELDS,
+  type FaxJobReport,
+  type StatusEmailInput,
+  type StatusEmailTemplates,
+} from './status-email.ts';
