@@ -4,6 +4,7 @@
 // message.
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import { compileTemplate, type Template } from '../templates/index.ts';
+import { formatDuration, stableMessageId } from './message-format.ts';
 
 /** What the email says about the fax. */
 export interface ReceivedFaxSummary {
@@ -93,14 +94,9 @@ export function compileFaxEmailTemplates(sources: {
   };
 }
 
-function formatDuration(ms: number): string {
-  const seconds = Math.round(ms / 1000);
-  return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
-}
-
 /** A Message-ID that is the same every time this fax's email is built. */
 export function faxMessageId(faxId: string, domain: string): string {
-  return `<fax-${faxId.replace(/[^A-Za-z0-9._-]/g, '-')}@${domain}>`;
+  return stableMessageId('fax', faxId, domain);
 }
 
 export interface FaxEmailInput {

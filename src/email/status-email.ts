@@ -5,6 +5,7 @@
 // looking new; it answers the sender's original message (In-Reply-To) so it threads with it.
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import { compileTemplate, type Template } from '../templates/index.ts';
+import { formatDuration, stableMessageId } from './message-format.ts';
 
 export interface FaxJobReport {
   readonly jobId: string;
@@ -92,12 +93,7 @@ export interface StatusEmailInput {
 }
 
 export function statusMessageId(jobId: string, domain: string): string {
-  return `<fax-job-${jobId.replace(/[^A-Za-z0-9._-]/g, '-')}@${domain}>`;
-}
-
-function formatDuration(ms: number): string {
-  const seconds = Math.round(ms / 1000);
-  return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+  return stableMessageId('fax-job', jobId, domain);
 }
 
 export function composeStatusEmail(input: StatusEmailInput): Mail.Options {
