@@ -1,3 +1,16 @@
 // Pure XState v5 machines. No I/O, no clock, no randomness: imports `xstate` and `actors/` only.
 // Effects are declared by name; their handlers live in src/.
-export {};
+export {
+  HostEvent,
+  type HostEventObject,
+  type EffectDoneEvent,
+  type EffectFailedEvent,
+  type TimerEvent,
+} from './host-events.ts';
+export {
+  probeJobMachine,
+  probeJobDeadline,
+  type ProbeJobInput,
+  type ProbeJobContext,
+  type ProbeJobEvent,
+} from './probe-job.ts';
