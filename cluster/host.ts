@@ -96,6 +96,12 @@ export class UnknownMachineError extends TerminalError {}
 
 type Snapshot = StepResult['snapshot'];
 
+/** Any event a machine accepts: a `type` and its fields, all JSON-serialisable. */
+export interface ActorEvent {
+  readonly type: string;
+  readonly [field: string]: unknown;
+}
+
 interface HostedActor {
   readonly id: string;
   readonly definition: MachineDefinition;
@@ -110,6 +116,8 @@ interface HostedActor {
   readonly running: Map<string, AbortController>;
   timer: NodeJS.Timeout | undefined;
   firedDeadline: number | undefined;
+  /** The deadline last written to the timer index ('none' before the first write). */
+  indexedDeadline: number | undefined | 'none';
   stopped: boolean;
 }
 
@@ -261,7 +269,7 @@ export class ActorHost {
   }
 
   /** Sends an event to an actor wherever it lives; resolves once the resulting step is persisted. */
-  async send(actorId: string, event: { type: string }): Promise<void> {
+  async send(actorId: string, event: ActorEvent): Promise<void> {
     const deadline = this.#clock() + (this.#options.sendTimeoutMs ?? 10_000);
     for (let attempt = 0; ; attempt += 1) {
       if (this.#clock() > deadline)
@@ -401,6 +409,7 @@ export class ActorHost {
       running: new Map(),
       timer: undefined,
       firedDeadline: undefined,
+      indexedDeadline: 'none',
       stopped: false,
     };
     // The claim is a commit point: an epoch acted on must survive a failover.
@@ -576,11 +585,14 @@ export class ActorHost {
     if (actor.timer) clearTimeout(actor.timer);
     actor.timer = undefined;
     const deadline = actor.status === 'active' ? actor.definition.nextDeadline?.(actor.snapshot) : undefined;
-    try {
-      if (deadline === undefined) await this.#redis.zrem(this.keys.timers(), actor.id);
-      else await this.#redis.zadd(this.keys.timers(), String(deadline), actor.id);
-    } catch (error) {
-      this.#log.debug({ err: error, actorId: actor.id }, 'timer index not updated');
+    if (deadline !== actor.indexedDeadline) {
+      try {
+        if (deadline === undefined) await this.#redis.zrem(this.keys.timers(), actor.id);
+        else await this.#redis.zadd(this.keys.timers(), String(deadline), actor.id);
+        actor.indexedDeadline = deadline;
+      } catch (error) {
+        this.#log.debug({ err: error, actorId: actor.id }, 'timer index not updated');
+      }
     }
     if (deadline === undefined || deadline === actor.firedDeadline || actor.stopped) return;
     const fire = (): void => {

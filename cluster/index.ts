@@ -22,6 +22,7 @@ export {
   HostClosedError,
   UnknownMachineError,
   type ActorHostOptions,
+  type ActorEvent,
   type ActorView,
   type EffectContext,
   type EffectHandler,
