@@ -171,6 +171,8 @@ export class ActorHost {
     // time between Redis applying a renewal and us hearing the reply.
     this.#leaseMarginMs = Math.min(500, options.leaseTtlMs / 6);
     this.#store = new ActorStore(options.redis, this.keys, { leaseTtlMs: options.leaseTtlMs });
+    // Connection errors surface as failed commands and readiness; the event itself is only noise.
+    options.redis.on('error', (error: unknown) => this.#log.debug({ err: error }, 'redis connection error'));
     for (const machine of options.machines) this.#machines.set(machine.name, machine);
     this.#membership = new Membership({
       redis: options.redis,

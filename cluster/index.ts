@@ -44,3 +44,4 @@ export {
 } from './keys.ts';
 export { type ClusterLogger, silentLogger } from './logger.ts';
 export { rendezvousWinner } from './membership.ts';
+export { reachableStates, roundTrip, type ReachableState } from './compat.ts';

@@ -1,16 +1,8 @@
 // Shared set-up for cluster integration tests: hosts of the probe-job machine on one Redis and NATS.
 import { Redis } from 'ioredis';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { ActorHost, defineMachine, type EffectHandler } from '../../../cluster/index.ts';
-import { probeJobDeadline, probeJobMachine } from '../../../actors/index.ts';
-
-export const probeJob = defineMachine({
-  name: 'probe-job',
-  version: 1,
-  logic: probeJobMachine,
-  effects: ['deliver'],
-  nextDeadline: probeJobDeadline,
-});
+import { ActorHost, type EffectHandler } from '../../../cluster/index.ts';
+import { probeJob } from '../../chaos/probe-job.ts';
 
 /** Fast timings so takeovers happen within a test's seconds. */
 export const FAST = { leaseTtlMs: 900, leaseRenewMs: 300, heartbeatMs: 300, nodeDeadAfterMs: 900 } as const;
