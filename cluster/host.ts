@@ -669,8 +669,10 @@ export class ActorHost {
     if (this.#state !== 'running' || dead === this.ownerId) return;
     const index = this.keys.ownerIndex(dead);
     const ids = await this.#redis.smembers(index);
-    const live = this.#membership.liveOwners().filter((owner) => owner !== dead);
-    const mine = ids.filter((id) => rendezvousWinner(id, live) === this.ownerId);
+    const candidates = this.#membership.successorCandidates().filter((owner) => owner !== dead);
+    // Long dead and still not empty: the chosen successor failed too, so whoever gets here claims.
+    const everyone = this.#membership.silenceMs(dead) > this.#options.nodeDeadAfterMs * 2;
+    const mine = everyone ? ids : ids.filter((id) => rendezvousWinner(id, candidates) === this.ownerId);
     if (mine.length > 0)
       this.#log.info({ dead, reason, actors: mine.length }, 'taking over actors of a dead owner');
     await forEachLimited(mine, 32, async (id) => {

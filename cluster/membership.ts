@@ -45,6 +45,8 @@ export class Membership {
   readonly #handling = new Set<string>();
   #subscription: Subscription | undefined;
   #seen = new Map<string, number>();
+  /** Owners reported gone (drained, or no responders) → when; a later heartbeat outranks it. */
+  readonly #gone = new Map<string, number>();
   #lastHeartbeatOkAt = 0;
 
   constructor(options: MembershipOptions) {
@@ -69,14 +71,24 @@ export class Membership {
     this.#timers.push(setInterval(() => void this.#detect(), Math.max(50, heartbeatMs / 4)));
   }
 
-  /** Owners alive as far as this node can tell, itself included. */
-  liveOwners(): string[] {
+  /**
+   * Owners that may inherit a dead owner's actors: heartbeat fresh (none missed) and not reported
+   * gone since, this node included. A just-killed incarnation is excluded at once, so rendezvous
+   * hashing never hands actors to a corpse.
+   */
+  successorCandidates(): string[] {
     const now = this.#options.clock();
-    const live = [...this.#seen]
-      .filter(([, at]) => now - at <= this.#options.deadAfterMs)
+    const fresh = [...this.#seen]
+      .filter(([owner, at]) => now - at <= this.#options.heartbeatMs * 1.5 && at > (this.#gone.get(owner) ?? 0))
       .map(([owner]) => owner);
-    if (!live.includes(this.#options.ownerId)) live.push(this.#options.ownerId);
-    return live.sort();
+    if (!fresh.includes(this.#options.ownerId)) fresh.push(this.#options.ownerId);
+    return fresh.sort();
+  }
+
+  /** How long `owner` has been silent (Infinity if never seen). */
+  silenceMs(owner: string): number {
+    const at = this.#seen.get(owner);
+    return at === undefined ? Infinity : this.#options.clock() - at;
   }
 
   /** True when `owner` has missed at least one heartbeat: a "no responders" from it means it is gone. */
@@ -96,6 +108,7 @@ export class Membership {
     if (!this.hasMissedHeartbeat(owner)) return;
     await this.#options.redis.zrem(this.#options.keys.members(), owner);
     this.#seen.delete(owner);
+    this.#gone.delete(owner);
   }
 
   async stop(options: { announceLeaving: boolean }): Promise<void> {
@@ -156,6 +169,7 @@ export class Membership {
   }
 
   #declareDead(owner: string, reason: DeathReason): void {
+    if (reason !== 'silent') this.#gone.set(owner, this.#options.clock());
     if (this.#handling.has(owner)) return;
     this.#handling.add(owner);
     this.#options

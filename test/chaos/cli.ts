@@ -1,4 +1,4 @@
-// `npm run chaos -- --nodes 3 --jobs N --kills K --pauses P --seed S [--restart-redis] [--restart-nats] [--verbose]`
+// `npm run chaos -- --nodes 3 --jobs N --kills K --pauses P [--drains D] --seed S [--restart-redis] [--restart-nats] [--verbose]`
 // prints one JSON line: {"jobs","lost","duplicates","takeover_p50_ms","takeover_p99_ms","kills","pauses",…}.
 import { parseArgs } from 'node:util';
 import { runChaos } from './run.ts';
@@ -9,6 +9,7 @@ const { values } = parseArgs({
     jobs: { type: 'string', default: '200' },
     kills: { type: 'string', default: '3' },
     pauses: { type: 'string', default: '1' },
+    drains: { type: 'string', default: '0' },
     seed: { type: 'string', default: '1' },
     'restart-redis': { type: 'boolean', default: false },
     'restart-nats': { type: 'boolean', default: false },
@@ -30,6 +31,7 @@ const result = await runChaos({
   jobs: count('jobs', values.jobs, 1),
   kills: count('kills', values.kills, 0),
   pauses: count('pauses', values.pauses, 0),
+  drains: count('drains', values.drains, 0),
   seed: count('seed', values.seed, 0),
   restartRedis: values['restart-redis'],
   restartNats: values['restart-nats'],

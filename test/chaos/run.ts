@@ -20,6 +20,8 @@ export interface ChaosOptions {
   readonly jobs: number;
   readonly kills: number;
   readonly pauses: number;
+  /** Graceful stops (SIGTERM → drain) followed by a restart. */
+  readonly drains?: number;
   readonly seed: number;
   readonly restartRedis?: boolean;
   readonly restartNats?: boolean;
@@ -99,6 +101,18 @@ class NodeProcess {
     this.state = 'running';
   }
 
+  /** SIGTERM and wait for the exit; returns how long the drain took. */
+  async drain(): Promise<number> {
+    const child = this.#child;
+    if (!child) return 0;
+    const startedAt = Date.now();
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    this.state = 'dead';
+    await exited;
+    return Date.now() - startedAt;
+  }
+
   async terminate(): Promise<void> {
     const child = this.#child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
@@ -146,11 +160,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     }
     await Promise.all(nodes.map((node) => node.start()));
 
-    // Faults are spread over the submission window; the window is long enough for each fault to bite.
-    const faultCount = options.kills + options.pauses + (options.restartRedis ? 1 : 0) + (options.restartNats ? 1 : 0);
-    const windowMs = Math.max(10_000, faultCount * 2_600 + 4_000);
+    // Jobs are submitted at a steady rate over a window long enough for every fault to play out
+    // (a kill with its takeover and restart ≈3.5 s, a pause ≈6 s…); fault i starts once the share
+    // i/(faults+1) of the jobs is submitted, so every fault lands among running jobs.
+    const drains = options.drains ?? 0;
+    const restarts = (options.restartRedis ? 1 : 0) + (options.restartNats ? 1 : 0);
+    const faultCount = options.kills + options.pauses + drains + restarts;
+    const windowMs = Math.max(10_000, options.kills * 3_500 + options.pauses * 6_000 + drains * 3_500 + restarts * 2_000 + 4_000);
+    let submitted = 0;
     const accepted = new Set<string>();
     const takeovers: number[] = [];
+    const drainTakeovers: number[] = [];
+    const drainExits: number[] = [];
     let kills = 0;
     let pauses = 0;
     const startedAt = Date.now();
@@ -177,13 +198,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
               await sleep(100);
             }
             accepted.add(jobId);
+            submitted += 1;
           }
         }),
       );
     })();
 
     /** Measures, for each actor the killed owner held, how long until a peer holds its lease. */
-    const watchTakeover = async (owner: string, killedAt: number): Promise<void> => {
+    const watchTakeover = async (owner: string, killedAt: number, into: number[]): Promise<void> => {
       const ids = await observer!.smembers(keys.ownerIndex(owner));
       log(`${owner} held ${ids.length} actors`);
       const waiting = new Set(ids);
@@ -193,7 +215,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
           const holder = lease?.slice(0, lease.lastIndexOf('|'));
           if ((holder !== undefined && holder !== owner) || status === 'done') {
             // An actor that finished was taken over and completed between two polls.
-            takeovers.push(Date.now() - killedAt);
+            into.push(Date.now() - killedAt);
             waiting.delete(id);
           }
         }
@@ -211,7 +233,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         kills += 1;
         const killedAt = Date.now();
         log(`kill -9 ${victim.name} (${owner})`);
-        const watching = watchTakeover(owner, killedAt);
+        const watching = watchTakeover(owner, killedAt, takeovers);
         await sleep(300 + random() * 700);
         await victim.start();
         await watching;
@@ -229,6 +251,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         log(`SIGCONT ${victim.name}`);
       });
     }
+    for (let i = 0; i < drains; i += 1) {
+      faults.push(async () => {
+        const victim = pick(nodes.filter((node) => node.state === 'running'), random);
+        if (!victim) return;
+        log(`SIGTERM ${victim.name}`);
+        const watching = watchTakeover(victim.owner, Date.now(), drainTakeovers);
+        drainExits.push(await victim.drain());
+        await watching;
+        await victim.start();
+      });
+    }
     if (options.restartRedis) {
       faults.push(async () => {
         log('restart redis-server');
@@ -242,9 +275,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       });
     }
     shuffle(faults, random);
-    const gapMs = windowMs / (faults.length + 1);
-    for (const fault of faults) {
-      await sleep(gapMs * (0.5 + random() * 0.5));
+    for (const [i, fault] of faults.entries()) {
+      const threshold = ((i + 1) / (faultCount + 1)) * options.jobs;
+      while (submitted < threshold) await sleep(50);
+      await sleep(300 + random() * 500);
       await fault();
     }
     await submitter;
@@ -277,6 +311,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       kills,
       pauses,
       taken_over_actors: takeovers.length,
+      drains: drainExits.length,
+      drain_exit_max_ms: Math.max(0, ...drainExits),
+      drain_takeover_p99_ms: quantile(drainTakeovers, 0.99),
       stale_epoch_refusals: stats.staleRefusals,
       repeated_attempts: stats.repeatedAttempts,
       redis_restarted: options.restartRedis === true,
