@@ -68,16 +68,27 @@ export async function run(args: readonly string[]): Promise<void> {
     const event = JSON.stringify({ type: 'postpone', notBefore: farFuture });
     const payload = 'x'.repeat((sample ?? '').length + event.length + 2);
 
-    const anchor = await throughput(lanes, ms, (lane) => redis.set(`bench:set:${lane}`, payload).then(() => undefined));
+    const anchor = await throughput(lanes, ms, (lane) =>
+      redis.set(`bench:set:${lane}`, payload).then(() => undefined),
+    );
 
-    const hostRate = await throughput(lanes, ms, (lane) => host.send(ids[lane]!, { type: 'postpone', notBefore: farFuture }));
+    const hostRate = await throughput(lanes, ms, (lane) =>
+      host.send(ids[lane]!, { type: 'postpone', notBefore: farFuture }),
+    );
 
     // The fenced commit alone, on a separate set of actors claimed directly through the store.
     const store = new ActorStore(redis, createKeys('benchstore'), { leaseTtlMs: 30_000 });
     const claims = await Promise.all(
       ids.map((id) =>
         store.claim(id, 'bench#1', {
-          create: { machine: 'probe-job', version: 1, snapshot: JSON.parse(sample ?? '{}'), pending: [], status: 'active', event: null },
+          create: {
+            machine: 'probe-job',
+            version: 1,
+            snapshot: JSON.parse(sample ?? '{}'),
+            pending: [],
+            status: 'active',
+            event: null,
+          },
         }),
       ),
     );
@@ -98,7 +109,13 @@ export async function run(args: readonly string[]): Promise<void> {
     });
     await host.stop();
 
-    const common = { anchor: 'redis SET loop', anchor_value: anchor, inflight: lanes, payload_bytes: payload.length, seconds: ms / 1_000 };
+    const common = {
+      anchor: 'redis SET loop',
+      anchor_value: anchor,
+      inflight: lanes,
+      payload_bytes: payload.length,
+      seconds: ms / 1_000,
+    };
     report({ bench: 'actors', metric: 'fenced_commits_per_s', ours: storeRate, ...common });
     report({ bench: 'actors', metric: 'host_transitions_per_s', ours: hostRate, ...common });
   } finally {

@@ -22,10 +22,11 @@ export function reachableStates<TLogic extends AnyStateMachine>(
     events: options.events,
     serializeState: (snapshot) => JSON.stringify(definition.logic.getPersistedSnapshot(snapshot)),
   });
-  return paths.map((path) => ({
-    path: path.steps.map((step) => step.event.type),
-    persisted: definition.logic.getPersistedSnapshot(path.state),
-  }));
+  return paths.map((path) => {
+    const persisted: unknown = definition.logic.getPersistedSnapshot(path.state);
+    const events: Array<{ type: string }> = path.steps.map((step) => step.event);
+    return { path: events.map((event) => event.type), persisted };
+  });
 }
 
 /** Persists a restored snapshot again, through JSON as the store does. */

@@ -45,4 +45,10 @@ export {
 export { type ClusterLogger, silentLogger } from './logger.ts';
 export { rendezvousWinner } from './membership.ts';
 export { reachableStates, roundTrip, type ReachableState } from './compat.ts';
-export { WorkQueue, type WorkQueueOptions, type WorkItem, type WorkHandler, type TrunkLimits } from './work-queue.ts';
+export {
+  WorkQueue,
+  type WorkQueueOptions,
+  type WorkItem,
+  type WorkHandler,
+  type TrunkLimits,
+} from './work-queue.ts';

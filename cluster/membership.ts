@@ -79,7 +79,9 @@ export class Membership {
   successorCandidates(): string[] {
     const now = this.#options.clock();
     const fresh = [...this.#seen]
-      .filter(([owner, at]) => now - at <= this.#options.heartbeatMs * 1.5 && at > (this.#gone.get(owner) ?? 0))
+      .filter(
+        ([owner, at]) => now - at <= this.#options.heartbeatMs * 1.5 && at > (this.#gone.get(owner) ?? 0),
+      )
       .map(([owner]) => owner);
     if (!fresh.includes(this.#options.ownerId)) fresh.push(this.#options.ownerId);
     return fresh.sort();

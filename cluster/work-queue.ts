@@ -58,7 +58,8 @@ export class WorkQueue {
   readonly #abort = new AbortController();
 
   constructor(options: WorkQueueOptions) {
-    for (const trunk of Object.keys(options.trunks)) if (!TRUNK.test(trunk)) throw new TerminalError(`invalid trunk name '${trunk}'`);
+    for (const trunk of Object.keys(options.trunks))
+      if (!TRUNK.test(trunk)) throw new TerminalError(`invalid trunk name '${trunk}'`);
     this.#options = options;
     this.#js = jetstream(options.nats);
     this.#log = options.logger ?? silentLogger;
@@ -96,7 +97,9 @@ export class WorkQueue {
   /** Publishes once per `id` (within the duplicate window); returns whether it was a duplicate. */
   async publish(trunk: string, id: string, data: unknown): Promise<{ duplicate: boolean }> {
     if (!(trunk in this.#options.trunks)) throw new TerminalError(`unknown trunk '${trunk}'`);
-    const ack = await this.#js.publish(`${this.#options.stream}.${trunk}`, JSON.stringify(data), { msgID: id });
+    const ack = await this.#js.publish(`${this.#options.stream}.${trunk}`, JSON.stringify(data), {
+      msgID: id,
+    });
     return { duplicate: ack.duplicate };
   }
 

@@ -5,7 +5,17 @@ import { runChaos } from './run.ts';
 
 describe('chaos: nodes killed, paused and restarted, infrastructure restarted', () => {
   it('loses no job and delivers none twice (seed 42)', { timeout: 110_000 }, async () => {
-    const result = await runChaos({ nodes: 3, jobs: 150, kills: 3, pauses: 1, drains: 1, seed: 42, restartRedis: true, restartNats: true, timeoutMs: 45_000 });
+    const result = await runChaos({
+      nodes: 3,
+      jobs: 150,
+      kills: 3,
+      pauses: 1,
+      drains: 1,
+      seed: 42,
+      restartRedis: true,
+      restartNats: true,
+      timeoutMs: 45_000,
+    });
     expect(result).toMatchObject({ jobs: 150, lost: 0, duplicates: 0, kills: 3, pauses: 1 });
     expect(result.takeover_p99_ms).toBeLessThanOrEqual(3_000);
     // A drained node hands over faster than a lease could expire, and exits within its grace.

@@ -62,7 +62,12 @@ export class Ledger {
       if (record.confirmed.size > 0) confirmedJobs += 1;
       duplicates += Math.max(0, record.confirmed.size - 1);
     }
-    return { confirmedJobs, duplicates, staleRefusals: this.#staleRefusals, repeatedAttempts: this.#repeatedAttempts };
+    return {
+      confirmedJobs,
+      duplicates,
+      staleRefusals: this.#staleRefusals,
+      repeatedAttempts: this.#repeatedAttempts,
+    };
   }
 
   /** 200 with a receipt, or 409 when the caller's epoch is stale. */
@@ -100,7 +105,12 @@ export class Ledger {
     let body: unknown = { error: 'bad request' };
     try {
       const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as DeliveryRequest;
-      if (request.url === '/deliver' && typeof parsed.job === 'string' && typeof parsed.key === 'string' && Number.isFinite(parsed.epoch)) {
+      if (
+        request.url === '/deliver' &&
+        typeof parsed.job === 'string' &&
+        typeof parsed.key === 'string' &&
+        Number.isFinite(parsed.epoch)
+      ) {
         const result = await this.deliver(parsed);
         status = result.status;
         body = result.status === 200 ? { receipt: result.receipt } : { error: 'stale epoch' };

@@ -2,10 +2,8 @@
 // `deliver` effect calls the ledger with the actor's epoch. It accepts job submissions on NATS
 // (queue group), prints `{"event":"ready","owner":…}` on stdout, and drains on SIGTERM.
 // Usage: node test/chaos/node.ts <json options>
-import { Redis } from 'ioredis';
-import { connect } from '@nats-io/transport-node';
-import { ActorHost, RetryableError, TerminalError } from '../../cluster/index.ts';
-import { probeJob, submitSubject } from './probe-job.ts';
+import { RetryableError, TerminalError, type EffectHandler } from '../../cluster/index.ts';
+import { startProbeHost, submitSubject, type ClusterTimings } from './probe-job.ts';
 
 export interface ChaosNodeOptions {
   readonly redisUrl: string;
@@ -14,26 +12,30 @@ export interface ChaosNodeOptions {
   readonly prefix: string;
   readonly nodeName: string;
   readonly graceMs: number;
-  readonly timings: { leaseTtlMs: number; leaseRenewMs: number; heartbeatMs: number; nodeDeadAfterMs: number };
+  readonly timings: ClusterTimings;
 }
 
 async function main(options: ChaosNodeOptions): Promise<void> {
-  const redis = new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: () => 100 });
-  await new Promise<void>((resolve) => redis.once('ready', () => resolve()));
-  const nats = await connect({ servers: options.natsUrl, reconnectTimeWait: 100, maxReconnectAttempts: -1 });
-  const host = new ActorHost({ redis, nats, prefix: options.prefix, nodeName: options.nodeName, machines: [probeJob], ...options.timings });
-  host.registerEffect('probe-job', 'deliver', async ({ params, key, epoch, signal }) => {
+  const deliver: EffectHandler = async ({ params, key, epoch, signal }) => {
     const { jobId } = params as { jobId: string };
     const response = await fetch(`${options.ledgerUrl}/deliver`, {
       method: 'POST',
       body: JSON.stringify({ job: jobId, key, epoch }),
       signal,
     });
-    if (response.status === 409) throw new RetryableError('the edge refused a stale epoch', { retryAfterMs: 200 });
+    if (response.status === 409)
+      throw new RetryableError('the edge refused a stale epoch', { retryAfterMs: 200 });
     if (!response.ok) throw new TerminalError(`ledger answered ${response.status}`);
-    return (await response.json()) as unknown;
+    return await response.json();
+  };
+  const { host, redis, nats } = await startProbeHost({
+    redisUrl: options.redisUrl,
+    natsUrl: options.natsUrl,
+    prefix: options.prefix,
+    nodeName: options.nodeName,
+    deliver,
+    timings: options.timings,
   });
-  await host.start();
 
   const submissions = nats.subscribe(submitSubject(options.prefix), {
     queue: 'submit',

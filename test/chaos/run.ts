@@ -73,12 +73,14 @@ class NodeProcess {
   }
 
   async start(): Promise<void> {
-    const child = spawn(process.execPath, [NODE_ENTRY, JSON.stringify(this.#options)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [NODE_ENTRY, JSON.stringify(this.#options)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.#child = child;
-    createInterface({ input: child.stderr! }).on('line', (line) => this.#log(`[${this.name}] ${line}`));
+    createInterface({ input: child.stderr }).on('line', (line) => this.#log(`[${this.name}] ${line}`));
     this.owner = await new Promise<string>((resolve, reject) => {
       child.once('exit', (code) => reject(new Error(`${this.name} exited with ${code} before it was ready`)));
-      createInterface({ input: child.stdout! }).on('line', (line) => {
+      createInterface({ input: child.stdout }).on('line', (line) => {
         const message = JSON.parse(line) as { event?: string; owner?: string };
         if (message.event === 'ready' && message.owner) resolve(message.owner);
       });
@@ -153,7 +155,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     for (let i = 1; i <= options.nodes; i += 1) {
       nodes.push(
         new NodeProcess(
-          { redisUrl: redisServer.url, natsUrl: natsServer.url, ledgerUrl, prefix, nodeName: `node-${i}`, graceMs: 5_000, timings: TIMINGS },
+          {
+            redisUrl: redisServer.url,
+            natsUrl: natsServer.url,
+            ledgerUrl,
+            prefix,
+            nodeName: `node-${i}`,
+            graceMs: 5_000,
+            timings: TIMINGS,
+          },
           log,
         ),
       );
@@ -166,7 +176,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const drains = options.drains ?? 0;
     const restarts = (options.restartRedis ? 1 : 0) + (options.restartNats ? 1 : 0);
     const faultCount = options.kills + options.pauses + drains + restarts;
-    const windowMs = Math.max(10_000, options.kills * 3_500 + options.pauses * 6_000 + drains * 3_500 + restarts * 2_000 + 4_000);
+    const windowMs = Math.max(
+      10_000,
+      options.kills * 3_500 + options.pauses * 6_000 + drains * 3_500 + restarts * 2_000 + 4_000,
+    );
     let submitted = 0;
     const accepted = new Set<string>();
     const takeovers: number[] = [];
@@ -177,7 +190,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const startedAt = Date.now();
 
     const submitter = (async () => {
-      const client = nats!;
+      const client = nats;
       const concurrency = 32;
       let next = 0;
       await Promise.all(
@@ -190,7 +203,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
             const job = { jobId, notBefore: Date.now() + Math.floor(random() * 2_000) };
             for (;;) {
               try {
-                const reply = (await client.request(submitSubject(prefix), JSON.stringify(job), { timeout: 5_000 })).json<{ ok: boolean }>();
+                const reply = (
+                  await client.request(submitSubject(prefix), JSON.stringify(job), { timeout: 5_000 })
+                ).json<{ ok: boolean }>();
                 if (reply.ok) break;
               } catch {
                 // no node answered (all busy restarting, NATS away): try again
@@ -211,7 +226,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       const waiting = new Set(ids);
       while (waiting.size > 0 && Date.now() - killedAt < 30_000) {
         for (const id of [...waiting]) {
-          const [lease, status] = await Promise.all([observer!.get(keys.actorLease(id)), observer!.hget(keys.actorState(id), 'status')]);
+          const [lease, status] = await Promise.all([
+            observer!.get(keys.actorLease(id)),
+            observer!.hget(keys.actorState(id), 'status'),
+          ]);
           const holder = lease?.slice(0, lease.lastIndexOf('|'));
           if ((holder !== undefined && holder !== owner) || status === 'done') {
             // An actor that finished was taken over and completed between two polls.
@@ -223,10 +241,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       }
     };
 
+    const pickRunning = (): NodeProcess | undefined =>
+      pick(
+        nodes.filter((node) => node.state === 'running'),
+        random,
+      );
     const faults: Array<() => Promise<void>> = [];
     for (let i = 0; i < options.kills; i += 1) {
       faults.push(async () => {
-        const victim = pick(nodes.filter((node) => node.state === 'running'), random);
+        const victim = pickRunning();
         if (!victim) return;
         const owner = victim.owner;
         victim.kill();
@@ -241,7 +264,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     }
     for (let i = 0; i < options.pauses; i += 1) {
       faults.push(async () => {
-        const victim = pick(nodes.filter((node) => node.state === 'running'), random);
+        const victim = pickRunning();
         if (!victim) return;
         victim.pause();
         pauses += 1;
@@ -253,7 +276,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     }
     for (let i = 0; i < drains; i += 1) {
       faults.push(async () => {
-        const victim = pick(nodes.filter((node) => node.state === 'running'), random);
+        const victim = pickRunning();
         if (!victim) return;
         log(`SIGTERM ${victim.name}`);
         const watching = watchTakeover(victim.owner, Date.now(), drainTakeovers);
@@ -295,7 +318,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     }
     let lost = 0;
     for (const id of accepted) {
-      const snapshot = JSON.parse((await observer.hget(keys.actorState(id), 'snapshot')) ?? '{}') as { value?: unknown };
+      const snapshot = JSON.parse((await observer.hget(keys.actorState(id), 'snapshot')) ?? '{}') as {
+        value?: unknown;
+      };
       if (snapshot.value !== 'delivered' || ledger.confirmedCount(id) === 0) {
         lost += 1;
         log(`lost ${id}: state ${String(snapshot.value)}, confirmed ${ledger.confirmedCount(id)}`);

@@ -13,12 +13,24 @@ describe('ActorHost under infrastructure faults', () => {
   beforeAll(async () => {
     [redisServer, natsServer] = await Promise.all([startRedis(), startNats()]);
     const prefix = uniqueNamespace('faults');
-    const deliver = async ({ key }: { key: string }): Promise<unknown> => {
+    const deliver = ({ key }: { key: string }): Promise<unknown> => {
       delivered.push(key);
-      return 'ok';
+      return Promise.resolve('ok');
     };
-    a = await startHost({ redisUrl: redisServer.url, natsUrl: natsServer.url, prefix, nodeName: 'a', deliver });
-    b = await startHost({ redisUrl: redisServer.url, natsUrl: natsServer.url, prefix, nodeName: 'b', deliver });
+    a = await startHost({
+      redisUrl: redisServer.url,
+      natsUrl: natsServer.url,
+      prefix,
+      nodeName: 'a',
+      deliver,
+    });
+    b = await startHost({
+      redisUrl: redisServer.url,
+      natsUrl: natsServer.url,
+      prefix,
+      nodeName: 'b',
+      deliver,
+    });
   });
   afterAll(async () => {
     await Promise.all([a.close(), b.close()]);
@@ -32,8 +44,13 @@ describe('ActorHost under infrastructure faults', () => {
     await waitFor(() => !a.host.isReady(), { timeoutMs: 2_000, what: 'readiness to drop' });
     await new Promise((resolve) => setTimeout(resolve, 1_000)); // longer than the lease TTL
     await redisServer.process.start();
-    await waitFor(() => a.host.isReady() && b.host.isReady(), { timeoutMs: 5_000, what: 'readiness to return' });
-    await waitFor(async () => (await a.host.read('during-redis'))?.value === 'delivered', { timeoutMs: 8_000 });
+    await waitFor(() => a.host.isReady() && b.host.isReady(), {
+      timeoutMs: 5_000,
+      what: 'readiness to return',
+    });
+    await waitFor(async () => (await a.host.read('during-redis'))?.value === 'delivered', {
+      timeoutMs: 8_000,
+    });
     expect(delivered.filter((key) => key.startsWith('during-redis:'))).toHaveLength(1);
   });
 
@@ -42,8 +59,13 @@ describe('ActorHost under infrastructure faults', () => {
     await natsServer.process.stop(2_000);
     await waitFor(() => !a.host.isReady(), { timeoutMs: 3_000, what: 'readiness to drop' });
     await natsServer.process.start();
-    await waitFor(() => a.host.isReady() && b.host.isReady(), { timeoutMs: 8_000, what: 'readiness to return' });
+    await waitFor(() => a.host.isReady() && b.host.isReady(), {
+      timeoutMs: 8_000,
+      what: 'readiness to return',
+    });
     await b.host.send('during-nats', { type: 'postpone', notBefore: 0 });
-    await waitFor(async () => (await b.host.read('during-nats'))?.value === 'delivered', { timeoutMs: 8_000 });
+    await waitFor(async () => (await b.host.read('during-nats'))?.value === 'delivered', {
+      timeoutMs: 8_000,
+    });
   });
 });

@@ -60,7 +60,7 @@ describe('ActorHost', () => {
       expect.objectContaining({ value: 'delivering', pendingEffects: ['job-1:2:0'] }),
     ]);
     const log = await redis.xrange(a.host.keys.actorLog('job-1'), '-', '+');
-    expect(log.map(([, fields]) => JSON.parse(fields[5] ?? 'null').type)).toEqual([
+    expect(log.map(([, fields]) => (JSON.parse(fields[5] ?? 'null') as { type: string }).type)).toEqual([
       'xstate.init',
       'cluster.timer',
       'cluster.effect.done',
@@ -90,9 +90,9 @@ describe('ActorHost', () => {
       calls.push({ node: 'a', key: context.key, epoch: context.epoch });
       return new Promise(() => undefined); // the call is in progress when the node dies
     });
-    const b = await host(prefix, 'b', async (context) => {
+    const b = await host(prefix, 'b', (context) => {
       calls.push({ node: 'b', key: context.key, epoch: context.epoch });
-      return 'ok';
+      return Promise.resolve('ok');
     });
     // Whichever node spawns owns it; spawn both kinds on a so one crashes mid-effect, one mid-wait.
     await a.host.spawn('probe-job', 'mid-effect', { jobId: 'mid-effect', notBefore: 0 });

@@ -16,7 +16,9 @@ describe('WorkQueue (JetStream)', () => {
     await server.dispose();
   });
 
-  async function node(options: Omit<WorkQueueOptions, 'nats'>): Promise<{ queue: WorkQueue; nats: NatsConnection }> {
+  async function node(
+    options: Omit<WorkQueueOptions, 'nats'>,
+  ): Promise<{ queue: WorkQueue; nats: NatsConnection }> {
     const nats = await connect({ servers: server.url });
     connections.push(nats);
     const queue = new WorkQueue({ ...options, nats });
@@ -25,7 +27,11 @@ describe('WorkQueue (JetStream)', () => {
   }
 
   it('stores a repeated publish once and caps a trunk across nodes', async () => {
-    const options = { stream: uniqueNamespace('wq'), trunks: { carrier: { maxInFlight: 2 } }, ackWaitMs: 5_000 };
+    const options = {
+      stream: uniqueNamespace('wq'),
+      trunks: { carrier: { maxInFlight: 2 } },
+      ackWaitMs: 5_000,
+    };
     const a = await node(options);
     const b = await node(options);
     expect(await a.queue.publish('carrier', 'job-1:2:0', { n: 0 })).toEqual({ duplicate: false });
@@ -51,7 +57,11 @@ describe('WorkQueue (JetStream)', () => {
   });
 
   it('redelivers work a dead node held, after AckWait', async () => {
-    const options = { stream: uniqueNamespace('wq'), trunks: { carrier: { maxInFlight: 10 } }, ackWaitMs: 1_000 };
+    const options = {
+      stream: uniqueNamespace('wq'),
+      trunks: { carrier: { maxInFlight: 10 } },
+      ackWaitMs: 1_000,
+    };
     const a = await node(options);
     const b = await node(options);
     await a.queue.publish('carrier', 'job-9:2:0', { page: 1 });
@@ -64,8 +74,9 @@ describe('WorkQueue (JetStream)', () => {
     const diedAt = Date.now();
     await a.nats.close();
     const seen: Array<{ id: string; deliveryCount: number }> = [];
-    const consuming = b.queue.consume('carrier', 1, async (item) => {
+    const consuming = b.queue.consume('carrier', 1, (item) => {
       seen.push({ id: item.id, deliveryCount: item.deliveryCount });
+      return Promise.resolve();
     });
     await waitFor(() => seen.length === 1, { timeoutMs: 5_000 });
     expect(Date.now() - diedAt).toBeGreaterThan(500);
@@ -75,7 +86,11 @@ describe('WorkQueue (JetStream)', () => {
   });
 
   it('keeps long work claimed with progress acks', async () => {
-    const options = { stream: uniqueNamespace('wq'), trunks: { carrier: { maxInFlight: 10 } }, ackWaitMs: 600 };
+    const options = {
+      stream: uniqueNamespace('wq'),
+      trunks: { carrier: { maxInFlight: 10 } },
+      ackWaitMs: 600,
+    };
     const a = await node(options);
     const b = await node(options);
     await a.queue.publish('carrier', 'long', {});

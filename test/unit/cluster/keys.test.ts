@@ -15,9 +15,12 @@ import {
 describe('cluster keys', () => {
   it('puts every key of one actor in the same hash slot and indexes in another', () => {
     const keys = createKeys('fx');
-    const tags = [keys.actorState('job-1'), keys.actorLease('job-1'), keys.actorLog('job-1'), keys.actorEpoch('job-1')].map(
-      (key) => /\{([^}]*)\}/.exec(key)?.[1],
-    );
+    const tags = [
+      keys.actorState('job-1'),
+      keys.actorLease('job-1'),
+      keys.actorLog('job-1'),
+      keys.actorEpoch('job-1'),
+    ].map((key) => /\{([^}]*)\}/.exec(key)?.[1]);
     expect(new Set(tags)).toEqual(new Set(['fx:job-1']));
     expect(keys.ownerIndex('node-a#1')).toBe('{fx}:owner:node-a#1');
     expect(() => createKeys('bad prefix')).toThrow(/invalid/);
@@ -25,7 +28,8 @@ describe('cluster keys', () => {
 
   it('refuses actor ids that could break keys or subjects', () => {
     expect(isValidActorId('job-1:page.2')).toBe(true);
-    for (const bad of ['', 'a b', 'a{b}', 'a*', 'x'.repeat(201), 'a..b']) expect(isValidActorId(bad), bad).toBe(false);
+    for (const bad of ['', 'a b', 'a{b}', 'a*', 'x'.repeat(201), 'a..b'])
+      expect(isValidActorId(bad), bad).toBe(false);
   });
 });
 

@@ -13,13 +13,21 @@ const probeEvents = [
   { type: HostEvent.timer, deadline: 1_000, now: 500 },
   { type: HostEvent.timer, deadline: 1_000, now: 1_000 },
   { type: HostEvent.effectDone, effect: 'deliver', key: 'job:3:0', output: { receipt: 'r-1' } },
-  { type: HostEvent.effectFailed, effect: 'deliver', key: 'job:3:0', error: { name: 'TerminalError', message: 'refused' } },
+  {
+    type: HostEvent.effectFailed,
+    effect: 'deliver',
+    key: 'job:3:0',
+    error: { name: 'TerminalError', message: 'refused' },
+  },
   { type: 'postpone', notBefore: 2_000 },
   { type: 'cancel' },
 ] as const;
 
 describe('probe-job snapshots', () => {
-  const states = reachableStates(probeJob, { input: { jobId: 'job', notBefore: 1_000 }, events: [...probeEvents] });
+  const states = reachableStates(probeJob, {
+    input: { jobId: 'job', notBefore: 1_000 },
+    events: [...probeEvents],
+  });
 
   it('reaches every state of the machine', () => {
     const values = new Set(states.map((state) => (state.persisted as { value: string }).value));
@@ -27,7 +35,8 @@ describe('probe-job snapshots', () => {
   });
 
   it('every reachable state survives persist → JSON → restore → persist', () => {
-    for (const state of states) expect(roundTrip(probeJob, state.persisted), state.path.join(' → ')).toEqual(state.persisted);
+    for (const state of states)
+      expect(roundTrip(probeJob, state.persisted), state.path.join(' → ')).toEqual(state.persisted);
   });
 
   const versions = readdirSync(FIXTURES);
@@ -40,10 +49,18 @@ describe('probe-job snapshots', () => {
       const files = readdirSync(path.join(FIXTURES, version));
       expect(files.length).toBeGreaterThan(0);
       for (const file of files) {
-        const persisted = JSON.parse(readFileSync(path.join(FIXTURES, version, file), 'utf8')) as { value: string };
+        const persisted = JSON.parse(readFileSync(path.join(FIXTURES, version, file), 'utf8')) as {
+          value: string;
+        };
         expect(roundTrip(probeJob, persisted), file).toEqual(persisted);
         if (persisted.value === 'scheduled') {
-          const step = nextStep(probeJob, restoreSnapshot(probeJob, persisted), { type: HostEvent.timer, deadline: 0, now: Number.MAX_SAFE_INTEGER } as { type: string }, 'job-7', 9);
+          const step = nextStep(
+            probeJob,
+            restoreSnapshot(probeJob, persisted),
+            { type: HostEvent.timer, deadline: 0, now: Number.MAX_SAFE_INTEGER } as { type: string },
+            'job-7',
+            9,
+          );
           expect(step.effects).toEqual([{ key: 'job-7:9:0', name: 'deliver', params: { jobId: 'job-7' } }]);
         }
       }
