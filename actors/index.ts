@@ -14,3 +14,19 @@ export {
   type ProbeJobContext,
   type ProbeJobEvent,
 } from './probe-job.ts';
+export {
+  outboundFaxJobMachine,
+  outboundFaxJobStatus,
+  outboundFaxJobDeadline,
+  decideAfterCall,
+  DEFAULT_RETRY_POLICY,
+  type RetryPolicy,
+  type CallOutcome,
+  type RetryDecision,
+  type JobResult,
+  type Transport,
+  type OutboundFaxJobInput,
+  type OutboundFaxJobContext,
+  type OutboundFaxJobEvent,
+  type OutboundFaxJobStatus,
+} from './outbound-fax-job.ts';
