@@ -30,3 +30,21 @@ export {
   type OutboundFaxJobEvent,
   type OutboundFaxJobStatus,
 } from './outbound-fax-job.ts';
+export {
+  inboundFaxCallMachine,
+  type InboundFaxCallInput,
+  type InboundFaxCallContext,
+  type InboundFaxCallEvent,
+  type ReceiveOutcome,
+  type HandOverParams,
+} from './inbound-fax-call.ts';
+export {
+  faxEmailDeliveryMachine,
+  faxEmailDeliveryDeadline,
+  DEFAULT_EMAIL_RETRY_POLICY,
+  type EmailRetryPolicy,
+  type FaxEmailDeliveryInput,
+  type FaxEmailDeliveryContext,
+  type FaxEmailDeliveryEvent,
+  type SendOutcome,
+} from './fax-email-delivery.ts';

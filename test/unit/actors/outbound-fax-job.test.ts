@@ -2,7 +2,6 @@
 // events the runtime and the call handler would send, and the assertions are what the sender sees
 // (status, when the next dial happens, which page it starts from, the final report).
 import { describe, expect, it } from 'vitest';
-import { initialTransition, transition, type SnapshotFrom } from 'xstate';
 import {
   DEFAULT_RETRY_POLICY,
   HostEvent,
@@ -14,65 +13,27 @@ import {
   type OutboundFaxJobInput,
 } from '../../../actors/index.ts';
 import { defineMachine, reachableStates, roundTrip } from '../../../cluster/index.ts';
-
-type Snapshot = SnapshotFrom<typeof outboundFaxJobMachine>;
-type Effect = { type: string; params?: Record<string, unknown> };
+import { MachineDriver } from '../../helpers/machine-driver.ts';
 
 const T0 = Date.UTC(2026, 10, 22, 9, 0);
 const MINUTE = 60_000;
 
-/** Drives the machine as the host does, recording the effects each step asks for. */
-class JobDriver {
-  snapshot: Snapshot;
-  effects: Effect[] = [];
-  #effectSeq = 0;
-
+/** An outbound job as the host and the call handler drive it. */
+class JobDriver extends MachineDriver<typeof outboundFaxJobMachine> {
   constructor(input: Partial<OutboundFaxJobInput> = {}) {
-    const [snapshot, actions] = initialTransition(outboundFaxJobMachine, {
-      jobId: 'job-1',
-      destination: '+49301234567',
-      totalPages: 5,
-      submittedAt: T0,
-      ...input,
-    });
-    this.snapshot = snapshot;
-    this.#record(actions);
-  }
-
-  #record(actions: ReadonlyArray<{ type: string; params?: unknown }>): void {
-    for (const action of actions) {
-      if (['placeCall', 'hangUp', 'reportStatus'].includes(action.type)) {
-        this.effects.push({ type: action.type, params: action.params as Record<string, unknown> });
-      }
-    }
-  }
-
-  send(event: OutboundFaxJobEvent): this {
-    const [snapshot, actions] = transition(outboundFaxJobMachine, this.snapshot, event);
-    this.snapshot = snapshot;
-    this.#record(actions);
-    return this;
+    super(
+      outboundFaxJobMachine,
+      { jobId: 'job-1', destination: '+49301234567', totalPages: 5, submittedAt: T0, ...input },
+      { effects: ['placeCall', 'hangUp', 'reportStatus'], deadline: outboundFaxJobDeadline },
+    );
   }
 
   get status(): string {
     return outboundFaxJobStatus(this.snapshot);
   }
 
-  lastEffect(type: string): Record<string, unknown> | undefined {
-    return this.effects.filter((e) => e.type === type).at(-1)?.params;
-  }
-
-  tick(now: number): this {
-    return this.send({ type: HostEvent.timer, deadline: outboundFaxJobDeadline(this.snapshot) ?? now, now });
-  }
-
   callEnds(outcome: CallOutcome): this {
-    return this.send({
-      type: HostEvent.effectDone,
-      effect: 'placeCall',
-      key: `k${++this.#effectSeq}`,
-      output: outcome,
-    });
+    return this.done('placeCall', outcome);
   }
 
   confirm(...pages: number[]): this {
@@ -82,7 +43,7 @@ class JobDriver {
   }
 
   reported(): this {
-    return this.send({ type: HostEvent.effectDone, effect: 'reportStatus', key: 'report', output: null });
+    return this.done('reportStatus');
   }
 }
 
@@ -90,10 +51,10 @@ describe('outbound fax job', () => {
   it('walks queued → dialing → ringing → sending → sent and reports once', () => {
     const job = new JobDriver();
     expect(job.status).toBe('queued');
-    expect(outboundFaxJobDeadline(job.snapshot)).toBe(T0);
+    expect(job.deadline).toBe(T0);
     job.tick(T0);
     expect(job.status).toBe('dialing');
-    expect(job.lastEffect('placeCall')).toMatchObject({
+    expect(job.last('placeCall')).toMatchObject({
       attempt: 1,
       fromPage: 1,
       continuation: false,
@@ -106,7 +67,7 @@ describe('outbound fax job', () => {
     expect(job.status).toBe('sending');
     job.callEnds({ kind: 'completed', endedAt: T0 + 5 * MINUTE });
     expect(job.status).toBe('sent');
-    expect(job.lastEffect('reportStatus')).toEqual({
+    expect(job.last('reportStatus')).toEqual({
       jobId: 'job-1',
       result: 'sent',
       pagesConfirmed: 5,
@@ -117,36 +78,36 @@ describe('outbound fax job', () => {
     });
     job.reported();
     expect(job.snapshot.status).toBe('done');
-    expect(job.effects.filter((e) => e.type === 'reportStatus')).toHaveLength(1);
+    expect(job.count('reportStatus')).toBe(1);
   });
 
   it('retries busy after 180 s and no answer after 300 s, and not a moment before', () => {
     const job = new JobDriver().tick(T0);
     job.callEnds({ kind: 'busy', endedAt: T0 + 10_000 });
     expect(job.status).toBe('willretry');
-    expect(outboundFaxJobDeadline(job.snapshot)).toBe(T0 + 10_000 + 180_000);
+    expect(job.deadline).toBe(T0 + 10_000 + 180_000);
     job.tick(T0 + 100_000); // early timer: nothing happens
     expect(job.status).toBe('willretry');
     job.tick(T0 + 190_000);
     expect(job.status).toBe('dialing');
     job.callEnds({ kind: 'no-answer', endedAt: T0 + 250_000 });
-    expect(outboundFaxJobDeadline(job.snapshot)).toBe(T0 + 250_000 + 300_000);
+    expect(job.deadline).toBe(T0 + 250_000 + 300_000);
   });
 
   it('honours a carrier Retry-After on congestion', () => {
     const job = new JobDriver()
       .tick(T0)
       .callEnds({ kind: 'congestion', retryAfterMs: 30_000, endedAt: T0 + 1_000 });
-    expect(outboundFaxJobDeadline(job.snapshot)).toBe(T0 + 31_000);
+    expect(job.deadline).toBe(T0 + 31_000);
   });
 
   it('after a call dropped at page 2 of 5 resends from page 3 with a continuation cover, once each', () => {
     const job = new JobDriver().tick(T0).confirm(1, 2);
     job.callEnds({ kind: 'fax-failed', reason: 'call dropped', retryable: true, endedAt: T0 + 3 * MINUTE });
     expect(job.status).toBe('willretry');
-    expect(outboundFaxJobDeadline(job.snapshot)).toBe(T0 + 4 * MINUTE);
+    expect(job.deadline).toBe(T0 + 4 * MINUTE);
     job.tick(T0 + 4 * MINUTE);
-    expect(job.lastEffect('placeCall')).toMatchObject({
+    expect(job.last('placeCall')).toMatchObject({
       attempt: 2,
       fromPage: 3,
       totalPages: 5,
@@ -179,7 +140,7 @@ describe('outbound fax job', () => {
     job.tick(now + MINUTE);
     failAgain(); // third try: MaxTries 3
     expect(job.status).toBe('partial');
-    expect(job.lastEffect('reportStatus')).toMatchObject({
+    expect(job.last('reportStatus')).toMatchObject({
       result: 'partial',
       pagesConfirmed: 1,
       reason: expect.stringMatching(/gave up after 3 tries|page 2 failed 3 times/) as unknown,
@@ -190,7 +151,7 @@ describe('outbound fax job', () => {
     const job = new JobDriver().tick(T0);
     job.callEnds({ kind: 'rejected', sipStatus: 404, reason: 'number does not exist', endedAt: T0 + 2_000 });
     expect(job.status).toBe('failed');
-    expect(job.lastEffect('reportStatus')).toMatchObject({
+    expect(job.last('reportStatus')).toMatchObject({
       reason: 'number does not exist (SIP 404)',
       dials: 1,
     });
@@ -203,10 +164,10 @@ describe('outbound fax job', () => {
       job.tick(now);
       now += 1_000;
       job.callEnds({ kind: 'busy', endedAt: now });
-      now = outboundFaxJobDeadline(job.snapshot) ?? now;
+      now = job.deadline ?? now;
     }
     expect(job.status).toBe('failed');
-    expect(job.lastEffect('reportStatus')).toMatchObject({
+    expect(job.last('reportStatus')).toMatchObject({
       dials: 12,
       reason: 'busy; gave up after 12 dials',
     });
@@ -216,19 +177,19 @@ describe('outbound fax job', () => {
     const job = new JobDriver({ policy: { ...DEFAULT_RETRY_POLICY, killAfterMs: 5 * MINUTE } }).tick(T0);
     job.callEnds({ kind: 'no-answer', endedAt: T0 + MINUTE }); // next would be T0 + 6 min
     expect(job.status).toBe('failed');
-    expect(job.lastEffect('reportStatus')?.['reason']).toMatch(/no time left before the job's kill time/);
+    expect(job.last('reportStatus')?.['reason']).toMatch(/no time left before the job's kill time/);
   });
 
   it('redials at once on audio when the far end refuses T.38', () => {
     const job = new JobDriver().tick(T0).callEnds({ kind: 't38-refused', endedAt: T0 + 5_000 });
-    expect(outboundFaxJobDeadline(job.snapshot)).toBe(T0 + 5_000);
+    expect(job.deadline).toBe(T0 + 5_000);
     job.tick(T0 + 5_000);
-    expect(job.lastEffect('placeCall')).toMatchObject({ attempt: 2, transport: 'audio' });
+    expect(job.last('placeCall')).toMatchObject({ attempt: 2, transport: 'audio' });
   });
 
   it('hangs up when cancelled during a call and reports cancelled', () => {
     const job = new JobDriver().tick(T0).send({ type: 'cancel' });
-    expect(job.lastEffect('hangUp')).toEqual({ jobId: 'job-1', attempt: 1 });
+    expect(job.last('hangUp')).toEqual({ jobId: 'job-1', attempt: 1 });
     job.callEnds({ kind: 'cancelled', endedAt: T0 + 1_000 });
     expect(job.status).toBe('cancelled');
   });
