@@ -295,12 +295,12 @@ export class ActorHost {
         continue; // Redis away: keep trying until the deadline
       }
       if (holder === undefined || holder === this.ownerId) {
-        await this.#claimForSend(actorId);
+        if ((await this.#claimForSend(actorId)) === 'finished') return;
         continue;
       }
       const reply = await this.#requestOwner(holder, actorId, event);
       if (reply === 'delivered') return;
-      if (reply === 'owner-gone') await this.#claimForSend(actorId, holder);
+      if (reply === 'owner-gone' && (await this.#claimForSend(actorId, holder)) === 'finished') return;
     }
   }
 
@@ -351,14 +351,18 @@ export class ActorHost {
 
   // ── claiming and hosting ───────────────────────────────────────────────────────────────────────
 
-  async #claimForSend(actorId: string, deadOwner?: string): Promise<void> {
+  /** Claims an actor an event is for; 'finished' when it already reached a final state (events to a
+   * finished machine are ignored, as XState does). */
+  async #claimForSend(actorId: string, deadOwner?: string): Promise<'finished' | undefined> {
     try {
-      await this.#claimAndHost(actorId, deadOwner ? { deadOwner } : {});
+      const { actor } = await this.#claimAndHost(actorId, deadOwner ? { deadOwner } : {});
+      if (actor.status === 'done' && actor.pending.length === 0) return 'finished';
     } catch (error) {
       if (error instanceof ActorNotFoundError) throw error;
       if (!(error instanceof LeaseHeldError))
         this.#log.debug({ err: error, actorId }, 'claim for send failed');
     }
+    return undefined;
   }
 
   #claimAndHost(
@@ -643,16 +647,29 @@ export class ActorHost {
     }
   }
 
-  /** Re-claims actors in our own index we do not host (e.g. stopped while Redis was away). */
+  /**
+   * Re-claims actors in our own index we do not host (e.g. stopped while Redis was away), and any
+   * actor whose deadline is long overdue with nobody holding its lease: an orphan no owner index
+   * lists any more (a failover rolled the index back), found through the timer index.
+   */
   async #reconcile(): Promise<void> {
     if (this.#state !== 'running') return;
     let ids: string[];
+    let overdue: string[];
     try {
       ids = await this.#redis.smembers(this.keys.ownerIndex(this.ownerId));
+      const cutoff = this.#clock() - this.#options.nodeDeadAfterMs * 2;
+      overdue = await this.#redis.zrangebyscore(this.keys.timers(), '-inf', String(cutoff), 'LIMIT', 0, 100);
     } catch {
       return;
     }
-    const missing = ids.filter((id) => !this.#hosted.has(id) && !this.#claiming.has(id));
+    const orphans: string[] = [];
+    for (const id of overdue) {
+      if (this.#hosted.has(id) || ids.includes(id)) continue;
+      if ((await this.#store.leaseHolder(id)) === undefined) orphans.push(id);
+    }
+    if (orphans.length > 0) this.#log.warn({ actors: orphans.length }, 'claiming orphans found by overdue timers');
+    const missing = [...ids, ...orphans].filter((id) => !this.#hosted.has(id) && !this.#claiming.has(id));
     await forEachLimited(missing, 32, async (id) => {
       try {
         await this.#claimAndHost(id);

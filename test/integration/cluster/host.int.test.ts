@@ -116,6 +116,31 @@ describe('ActorHost', () => {
     expect(await b.host.read('mid-wait')).toMatchObject({ value: 'delivered' });
   });
 
+  it('resumes an orphan no owner index lists (index rolled back) through its overdue timer', async () => {
+    const prefix = uniqueNamespace('orphan');
+    const delivered: string[] = [];
+    const a = await host(prefix, 'a', () => new Promise(() => undefined));
+    await a.host.spawn('probe-job', 'orphan', { jobId: 'orphan', notBefore: Date.now() + 150 });
+    open.splice(open.indexOf(a), 1);
+    await a.close();
+    await redis.del(a.host.keys.ownerIndex(a.host.ownerId));
+    const b = await host(prefix, 'b', (context) => {
+      delivered.push(context.key);
+      return Promise.resolve('ok');
+    });
+    await waitFor(async () => (await b.host.read('orphan'))?.value === 'delivered', { timeoutMs: 6_000 });
+    expect(delivered).toEqual(['orphan:2:0']);
+  });
+
+  it('ignores an event sent to a finished actor', async () => {
+    const prefix = uniqueNamespace('finished');
+    const a = await host(prefix, 'a', () => Promise.resolve('ok'));
+    await a.host.spawn('probe-job', 'fin', { jobId: 'fin', notBefore: Date.now() + 60_000 });
+    await a.host.send('fin', { type: 'cancel' });
+    await a.host.send('fin', { type: 'cancel' });
+    expect(await a.host.read('fin')).toMatchObject({ value: 'cancelled', seq: 2 });
+  });
+
   it('drains: releases leases so a peer claims at once', async () => {
     const prefix = uniqueNamespace('drain');
     const never = (): Promise<unknown> => new Promise(() => undefined);
