@@ -668,7 +668,8 @@ export class ActorHost {
       if (this.#hosted.has(id) || ids.includes(id)) continue;
       if ((await this.#store.leaseHolder(id)) === undefined) orphans.push(id);
     }
-    if (orphans.length > 0) this.#log.warn({ actors: orphans.length }, 'claiming orphans found by overdue timers');
+    if (orphans.length > 0)
+      this.#log.warn({ actors: orphans.length }, 'claiming orphans found by overdue timers');
     const missing = [...ids, ...orphans].filter((id) => !this.#hosted.has(id) && !this.#claiming.has(id));
     await forEachLimited(missing, 32, async (id) => {
       try {
