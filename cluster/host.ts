@@ -321,10 +321,12 @@ export class ActorHost {
     const until = performance.now() + graceMs * 0.8;
     for (const timer of this.#timers.splice(0)) clearInterval(timer);
     const actors = [...this.#hosted.values()];
+    let graceTimer: NodeJS.Timeout | undefined;
     await Promise.race([
       Promise.allSettled(actors.map((actor) => actor.mailbox)),
-      sleep(Math.max(0, until - performance.now())),
+      new Promise((resolve) => (graceTimer = setTimeout(resolve, Math.max(0, until - performance.now())))),
     ]);
+    clearTimeout(graceTimer);
     await Promise.allSettled(
       actors.map(async (actor) => {
         this.#stopActor(actor, 'draining');
