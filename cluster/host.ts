@@ -115,6 +115,7 @@ interface HostedActor {
   mailbox: Promise<unknown>;
   readonly running: Map<string, AbortController>;
   timer: NodeJS.Timeout | undefined;
+  armedDeadline: number | undefined;
   firedDeadline: number | undefined;
   /** The deadline last written to the timer index ('none' before the first write). */
   indexedDeadline: number | undefined | 'none';
@@ -416,6 +417,7 @@ export class ActorHost {
       mailbox: Promise.resolve(),
       running: new Map(),
       timer: undefined,
+      armedDeadline: undefined,
       firedDeadline: undefined,
       indexedDeadline: 'none',
       stopped: false,
@@ -590,8 +592,6 @@ export class ActorHost {
   /** Arms the in-process timer for the actor's next deadline and indexes it in Redis. A deadline
    * already passed (e.g. during an outage) fires at once. */
   async #indexDeadline(actor: HostedActor): Promise<void> {
-    if (actor.timer) clearTimeout(actor.timer);
-    actor.timer = undefined;
     const deadline = actor.status === 'active' ? actor.definition.nextDeadline?.(actor.snapshot) : undefined;
     if (deadline !== actor.indexedDeadline) {
       try {
@@ -602,7 +602,12 @@ export class ActorHost {
         this.#log.debug({ err: error, actorId: actor.id }, 'timer index not updated');
       }
     }
+    if (actor.timer && deadline === actor.armedDeadline) return; // unchanged: keep the armed timer
+    if (actor.timer) clearTimeout(actor.timer);
+    actor.timer = undefined;
+    actor.armedDeadline = undefined;
     if (deadline === undefined || deadline === actor.firedDeadline || actor.stopped) return;
+    actor.armedDeadline = deadline;
     const fire = (): void => {
       const now = this.#clock();
       if (now < deadline) {
@@ -610,6 +615,7 @@ export class ActorHost {
         return;
       }
       actor.firedDeadline = deadline;
+      actor.timer = undefined;
       void this.#deliverInternal(actor, { type: HostEvent.timer, deadline, now } as { type: string });
     };
     actor.timer = setTimeout(fire, Math.max(0, Math.min(deadline - this.#clock(), 2 ** 31 - 1)));
