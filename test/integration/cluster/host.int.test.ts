@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { startNats, startRedis, uniqueNamespace, waitFor, type TestServer } from '../../helpers/index.ts';
 import type { EffectContext } from '../../../cluster/index.ts';
 import { startHost, type TestHost } from './harness.ts';
+import { Ledger } from '../../chaos/ledger.ts';
 
 describe('ActorHost', () => {
   let redisServer: TestServer;
@@ -139,6 +140,34 @@ describe('ActorHost', () => {
     await a.host.send('fin', { type: 'cancel' });
     await a.host.send('fin', { type: 'cancel' });
     expect(await a.host.read('fin')).toMatchObject({ value: 'cancelled', seq: 2 });
+  });
+
+  it('an effect a fenced-off owner finishes late is refused by the resource through its epoch', async () => {
+    const prefix = uniqueNamespace('stale');
+    const edge = new Ledger(() => 1);
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let lateAnswer: number | undefined;
+    let started = false;
+    const a = await host(prefix, 'a', async ({ key, epoch }) => {
+      started = true;
+      await gate; // the process was frozen here, past its lease
+      lateAnswer = (await edge.deliver({ job: 'late', key, epoch })).status;
+      return 'ok';
+    });
+    await a.host.spawn('probe-job', 'late', { jobId: 'late', notBefore: 0 });
+    await waitFor(() => started);
+    await a.host.stop(); // stops renewing and heartbeating, as a frozen process would
+    const b = await host(
+      prefix,
+      'b',
+      async ({ key, epoch }) => (await edge.deliver({ job: 'late', key, epoch })).receipt,
+    );
+    await waitFor(async () => (await b.host.read('late'))?.value === 'delivered', { timeoutMs: 5_000 });
+    release();
+    await waitFor(() => lateAnswer);
+    expect(lateAnswer).toBe(409);
+    expect(edge.stats()).toMatchObject({ confirmedJobs: 1, duplicates: 0, staleRefusals: 1 });
   });
 
   it('drains: releases leases so a peer claims at once', async () => {
