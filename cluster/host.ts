@@ -18,10 +18,11 @@ import {
 } from './keys.ts';
 import { silentLogger, type ClusterLogger } from './logger.ts';
 import {
+  createStepper,
   firstStep,
   HostEvent,
-  nextStep,
   restoreSnapshot,
+  type Stepper,
   type MachineDefinition,
   type StepResult,
 } from './machine.ts';
@@ -105,6 +106,7 @@ export interface ActorEvent {
 interface HostedActor {
   readonly id: string;
   readonly definition: MachineDefinition;
+  readonly step: Stepper;
   snapshot: Snapshot;
   seq: number;
   readonly epoch: number;
@@ -408,6 +410,7 @@ export class ActorHost {
     const actor: HostedActor = {
       id: actorId,
       definition,
+      step: createStepper(definition, actorId),
       snapshot: restoreSnapshot(definition, stored.snapshot),
       seq: stored.seq,
       epoch: claim.epoch,
@@ -490,7 +493,7 @@ export class ActorHost {
             effects: [],
             status: actor.status,
           }
-        : nextStep(actor.definition, actor.snapshot, event, actor.id, seq);
+        : actor.step(actor.snapshot, event, seq);
     const pending = [...actor.pending.filter((intent) => intent.key !== completedKey), ...step.effects];
     const startedAt = performance.now();
     try {
