@@ -2,7 +2,7 @@
 // with a plain Redis SET loop of the same payload and the same number of commands in flight as the
 // anchor, measured in the same run. Two of ours: the fenced Lua commit alone, and the whole host path
 // (mailbox → XState transition() → fenced commit) driven through ActorHost.send.
-// Usage: npm run bench -- actors [--seconds 3] [--inflight 256]
+// Usage: npm run bench -- actors [--seconds 2] [--rounds 3] [--inflight 256] [--padding 0,1900]
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,10 +31,91 @@ async function throughput(lanes: number, ms: number, work: (lane: number) => Pro
   return done / ((performance.now() - started) / 1_000);
 }
 
+interface Sizing {
+  readonly redis: Redis;
+  readonly host: ActorHost;
+  readonly lanes: number;
+  readonly ms: number;
+  /** Extra bytes carried in each actor's context, to reach a realistic snapshot size. */
+  readonly padding: number;
+  readonly rounds: number;
+}
+
+/** One round: anchor, host path and fenced commit alone, all with the same payload size. */
+async function measure({ redis, host, lanes, ms, padding, rounds }: Sizing): Promise<void> {
+  const farFuture = Date.now() + 86_400_000;
+  const ids = Array.from({ length: lanes }, (_, lane) => `bench-${padding}-${lane}`);
+  const jobId = 'j'.repeat(padding);
+  await Promise.all(ids.map((id) => host.spawn('probe-job', id, { jobId, notBefore: farFuture })));
+
+  // The payload the anchor writes: what one commit carries (snapshot and event).
+  const sample = (await redis.hget(host.keys.actorState(ids[0]!), 'snapshot')) ?? '{}';
+  const postpone = { type: 'postpone', notBefore: farFuture };
+  const payload = 'x'.repeat(sample.length + JSON.stringify(postpone).length);
+
+  const hostRound = (): Promise<number> => throughput(lanes, ms, (lane) => host.send(ids[lane]!, postpone));
+  const anchorRound = (): Promise<number> =>
+    throughput(lanes, ms, (lane) => redis.set(`bench:set:${lane}`, payload).then(() => undefined));
+
+  // The fenced commit alone, on a separate set of actors claimed directly through the store.
+  const store = new ActorStore(redis, createKeys(`benchstore${padding}`), { leaseTtlMs: 30_000 });
+  const snapshot = JSON.parse(sample) as unknown;
+  const claims = await Promise.all(
+    ids.map((id) =>
+      store.claim(id, 'bench#1', {
+        create: { machine: 'probe-job', version: 1, snapshot, pending: [], status: 'active', event: null },
+      }),
+    ),
+  );
+  const seqs = claims.map((claim) => claim.actor.seq);
+  const storeRound = (): Promise<number> =>
+    throughput(lanes, ms, async (lane) => {
+      const seq = (seqs[lane] ?? 0) + 1;
+      await store.commit(ids[lane]!, {
+        owner: 'bench#1',
+        epoch: claims[lane]!.epoch,
+        seq,
+        snapshot,
+        pending: [],
+        status: 'active',
+        event: postpone,
+      });
+      seqs[lane] = seq;
+    });
+
+  // Rounds alternate ours and the anchor so both see the same background load; the best round of
+  // each is its capacity (a shared machine only ever makes a round slower).
+  let anchor = 0;
+  let hostRate = 0;
+  let storeRate = 0;
+  for (let round = 0; round < rounds; round += 1) {
+    anchor = Math.max(anchor, await anchorRound());
+    hostRate = Math.max(hostRate, await hostRound());
+    storeRate = Math.max(storeRate, await storeRound());
+  }
+
+  const common = {
+    anchor: 'redis SET loop',
+    anchor_value: anchor,
+    inflight: lanes,
+    payload_bytes: payload.length,
+    seconds: ms / 1_000,
+    rounds,
+  };
+  report({ bench: 'actors', metric: 'fenced_commits_per_s', ours: storeRate, ...common });
+  report({ bench: 'actors', metric: 'host_transitions_per_s', ours: hostRate, ...common });
+}
+
 export async function run(args: readonly string[]): Promise<void> {
   const { values } = parseArgs({
     args: [...args],
-    options: { seconds: { type: 'string', default: '3' }, inflight: { type: 'string', default: '256' } },
+    options: {
+      seconds: { type: 'string', default: '2' },
+      rounds: { type: 'string', default: '3' },
+      inflight: { type: 'string', default: '256' },
+      // Context padding per round: none (a tiny job) and ~2 KiB (a fax job's snapshot, decision 7).
+      padding: { type: 'string', default: '0,1900' },
+    },
   });
   const ms = Number(values.seconds) * 1_000;
   const lanes = Number(values.inflight);
@@ -59,65 +140,10 @@ export async function run(args: readonly string[]): Promise<void> {
     });
     host.registerEffect('probe-job', 'deliver', () => Promise.resolve(null));
     await host.start();
-    const farFuture = Date.now() + 86_400_000;
-    const ids = Array.from({ length: lanes }, (_, lane) => `bench-${lane}`);
-    await Promise.all(ids.map((id) => host.spawn('probe-job', id, { jobId: id, notBefore: farFuture })));
-
-    // The payload the anchor writes: what one commit carries (snapshot, pending, event).
-    const sample = await redis.hget(host.keys.actorState(ids[0]!), 'snapshot');
-    const event = JSON.stringify({ type: 'postpone', notBefore: farFuture });
-    const payload = 'x'.repeat((sample ?? '').length + event.length + 2);
-
-    const anchor = await throughput(lanes, ms, (lane) =>
-      redis.set(`bench:set:${lane}`, payload).then(() => undefined),
-    );
-
-    const hostRate = await throughput(lanes, ms, (lane) =>
-      host.send(ids[lane]!, { type: 'postpone', notBefore: farFuture }),
-    );
-
-    // The fenced commit alone, on a separate set of actors claimed directly through the store.
-    const store = new ActorStore(redis, createKeys('benchstore'), { leaseTtlMs: 30_000 });
-    const claims = await Promise.all(
-      ids.map((id) =>
-        store.claim(id, 'bench#1', {
-          create: {
-            machine: 'probe-job',
-            version: 1,
-            snapshot: JSON.parse(sample ?? '{}'),
-            pending: [],
-            status: 'active',
-            event: null,
-          },
-        }),
-      ),
-    );
-    const seqs = claims.map((claim) => claim.actor.seq);
-    const snapshot = JSON.parse(sample ?? '{}') as unknown;
-    const storeRate = await throughput(lanes, ms, async (lane) => {
-      const seq = (seqs[lane] ?? 0) + 1;
-      await store.commit(ids[lane]!, {
-        owner: 'bench#1',
-        epoch: claims[lane]!.epoch,
-        seq,
-        snapshot,
-        pending: [],
-        status: 'active',
-        event: { type: 'postpone', notBefore: farFuture },
-      });
-      seqs[lane] = seq;
-    });
+    for (const padding of values.padding.split(',').map(Number)) {
+      await measure({ redis, host, lanes, ms, padding, rounds: Number(values.rounds) });
+    }
     await host.stop();
-
-    const common = {
-      anchor: 'redis SET loop',
-      anchor_value: anchor,
-      inflight: lanes,
-      payload_bytes: payload.length,
-      seconds: ms / 1_000,
-    };
-    report({ bench: 'actors', metric: 'fenced_commits_per_s', ours: storeRate, ...common });
-    report({ bench: 'actors', metric: 'host_transitions_per_s', ours: hostRate, ...common });
   } finally {
     await nats.close();
     redis.disconnect();

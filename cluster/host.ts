@@ -18,10 +18,11 @@ import {
 } from './keys.ts';
 import { silentLogger, type ClusterLogger } from './logger.ts';
 import {
+  createStepper,
   firstStep,
   HostEvent,
-  nextStep,
   restoreSnapshot,
+  type Stepper,
   type MachineDefinition,
   type StepResult,
 } from './machine.ts';
@@ -105,6 +106,7 @@ export interface ActorEvent {
 interface HostedActor {
   readonly id: string;
   readonly definition: MachineDefinition;
+  readonly step: Stepper;
   snapshot: Snapshot;
   seq: number;
   readonly epoch: number;
@@ -115,6 +117,7 @@ interface HostedActor {
   mailbox: Promise<unknown>;
   readonly running: Map<string, AbortController>;
   timer: NodeJS.Timeout | undefined;
+  armedDeadline: number | undefined;
   firedDeadline: number | undefined;
   /** The deadline last written to the timer index ('none' before the first write). */
   indexedDeadline: number | undefined | 'none';
@@ -295,12 +298,12 @@ export class ActorHost {
         continue; // Redis away: keep trying until the deadline
       }
       if (holder === undefined || holder === this.ownerId) {
-        await this.#claimForSend(actorId);
+        if ((await this.#claimForSend(actorId)) === 'finished') return;
         continue;
       }
       const reply = await this.#requestOwner(holder, actorId, event);
       if (reply === 'delivered') return;
-      if (reply === 'owner-gone') await this.#claimForSend(actorId, holder);
+      if (reply === 'owner-gone' && (await this.#claimForSend(actorId, holder)) === 'finished') return;
     }
   }
 
@@ -321,10 +324,12 @@ export class ActorHost {
     const until = performance.now() + graceMs * 0.8;
     for (const timer of this.#timers.splice(0)) clearInterval(timer);
     const actors = [...this.#hosted.values()];
+    let graceTimer: NodeJS.Timeout | undefined;
     await Promise.race([
       Promise.allSettled(actors.map((actor) => actor.mailbox)),
-      sleep(Math.max(0, until - performance.now())),
+      new Promise((resolve) => (graceTimer = setTimeout(resolve, Math.max(0, until - performance.now())))),
     ]);
+    clearTimeout(graceTimer);
     await Promise.allSettled(
       actors.map(async (actor) => {
         this.#stopActor(actor, 'draining');
@@ -351,14 +356,18 @@ export class ActorHost {
 
   // ── claiming and hosting ───────────────────────────────────────────────────────────────────────
 
-  async #claimForSend(actorId: string, deadOwner?: string): Promise<void> {
+  /** Claims an actor an event is for; 'finished' when it already reached a final state (events to a
+   * finished machine are ignored, as XState does). */
+  async #claimForSend(actorId: string, deadOwner?: string): Promise<'finished' | undefined> {
     try {
-      await this.#claimAndHost(actorId, deadOwner ? { deadOwner } : {});
+      const { actor } = await this.#claimAndHost(actorId, deadOwner ? { deadOwner } : {});
+      if (actor.status === 'done' && actor.pending.length === 0) return 'finished';
     } catch (error) {
       if (error instanceof ActorNotFoundError) throw error;
       if (!(error instanceof LeaseHeldError))
         this.#log.debug({ err: error, actorId }, 'claim for send failed');
     }
+    return undefined;
   }
 
   #claimAndHost(
@@ -401,6 +410,7 @@ export class ActorHost {
     const actor: HostedActor = {
       id: actorId,
       definition,
+      step: createStepper(definition, actorId),
       snapshot: restoreSnapshot(definition, stored.snapshot),
       seq: stored.seq,
       epoch: claim.epoch,
@@ -410,6 +420,7 @@ export class ActorHost {
       mailbox: Promise.resolve(),
       running: new Map(),
       timer: undefined,
+      armedDeadline: undefined,
       firedDeadline: undefined,
       indexedDeadline: 'none',
       stopped: false,
@@ -482,7 +493,7 @@ export class ActorHost {
             effects: [],
             status: actor.status,
           }
-        : nextStep(actor.definition, actor.snapshot, event, actor.id, seq);
+        : actor.step(actor.snapshot, event, seq);
     const pending = [...actor.pending.filter((intent) => intent.key !== completedKey), ...step.effects];
     const startedAt = performance.now();
     try {
@@ -584,8 +595,6 @@ export class ActorHost {
   /** Arms the in-process timer for the actor's next deadline and indexes it in Redis. A deadline
    * already passed (e.g. during an outage) fires at once. */
   async #indexDeadline(actor: HostedActor): Promise<void> {
-    if (actor.timer) clearTimeout(actor.timer);
-    actor.timer = undefined;
     const deadline = actor.status === 'active' ? actor.definition.nextDeadline?.(actor.snapshot) : undefined;
     if (deadline !== actor.indexedDeadline) {
       try {
@@ -596,7 +605,12 @@ export class ActorHost {
         this.#log.debug({ err: error, actorId: actor.id }, 'timer index not updated');
       }
     }
+    if (actor.timer && deadline === actor.armedDeadline) return; // unchanged: keep the armed timer
+    if (actor.timer) clearTimeout(actor.timer);
+    actor.timer = undefined;
+    actor.armedDeadline = undefined;
     if (deadline === undefined || deadline === actor.firedDeadline || actor.stopped) return;
+    actor.armedDeadline = deadline;
     const fire = (): void => {
       const now = this.#clock();
       if (now < deadline) {
@@ -604,6 +618,7 @@ export class ActorHost {
         return;
       }
       actor.firedDeadline = deadline;
+      actor.timer = undefined;
       void this.#deliverInternal(actor, { type: HostEvent.timer, deadline, now } as { type: string });
     };
     actor.timer = setTimeout(fire, Math.max(0, Math.min(deadline - this.#clock(), 2 ** 31 - 1)));
@@ -643,16 +658,30 @@ export class ActorHost {
     }
   }
 
-  /** Re-claims actors in our own index we do not host (e.g. stopped while Redis was away). */
+  /**
+   * Re-claims actors in our own index we do not host (e.g. stopped while Redis was away), and any
+   * actor whose deadline is long overdue with nobody holding its lease: an orphan no owner index
+   * lists any more (a failover rolled the index back), found through the timer index.
+   */
   async #reconcile(): Promise<void> {
     if (this.#state !== 'running') return;
     let ids: string[];
+    let overdue: string[];
     try {
       ids = await this.#redis.smembers(this.keys.ownerIndex(this.ownerId));
+      const cutoff = this.#clock() - this.#options.nodeDeadAfterMs * 2;
+      overdue = await this.#redis.zrangebyscore(this.keys.timers(), '-inf', String(cutoff), 'LIMIT', 0, 100);
     } catch {
       return;
     }
-    const missing = ids.filter((id) => !this.#hosted.has(id) && !this.#claiming.has(id));
+    const orphans: string[] = [];
+    for (const id of overdue) {
+      if (this.#hosted.has(id) || ids.includes(id)) continue;
+      if ((await this.#store.leaseHolder(id)) === undefined) orphans.push(id);
+    }
+    if (orphans.length > 0)
+      this.#log.warn({ actors: orphans.length }, 'claiming orphans found by overdue timers');
+    const missing = [...ids, ...orphans].filter((id) => !this.#hosted.has(id) && !this.#claiming.has(id));
     await forEachLimited(missing, 32, async (id) => {
       try {
         await this.#claimAndHost(id);

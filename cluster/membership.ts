@@ -1,5 +1,5 @@
-// Who is alive: every node writes a heartbeat (owner id → time) into a Redis sorted set every
-// `heartbeatMs`; a peer silent for `deadAfterMs` is dead. Two faster signals: a node that drains says
+// Who is alive: every node writes a heartbeat (owner id → Redis server time, so skewed node clocks
+// do not matter) into a Redis sorted set every `heartbeatMs`; a peer silent for `deadAfterMs` is dead. Two faster signals: a node that drains says
 // so on NATS, and a NATS request to a silent peer that fails with "no responders" (its connection is
 // gone: kill -9 closes the socket) marks it dead once it has missed a heartbeat. Dead peers are
 // handed to `onDead`; the host decides what to take over.
@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import { RequestError, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import type { ClusterKeys, ClusterSubjects } from './keys.ts';
 import type { ClusterLogger } from './logger.ts';
+import { ScriptRunner } from './scripts.ts';
 
 export type DeathReason = 'silent' | 'no-responders' | 'left';
 
@@ -40,6 +41,9 @@ export function rendezvousWinner(key: string, candidates: readonly string[]): st
 
 export class Membership {
   readonly #options: MembershipOptions;
+  readonly #scripts: ScriptRunner;
+  /** Redis server time minus local time, measured at each scan. */
+  #offsetMs = 0;
   readonly #timers: NodeJS.Timeout[] = [];
   readonly #probing = new Set<string>();
   readonly #handling = new Set<string>();
@@ -51,6 +55,12 @@ export class Membership {
 
   constructor(options: MembershipOptions) {
     this.#options = options;
+    this.#scripts = new ScriptRunner(options.redis);
+  }
+
+  /** Now on the Redis server's clock, as estimated locally. */
+  #now(): number {
+    return this.#options.clock() + this.#offsetMs;
   }
 
   /** When this node last wrote its heartbeat (0: never). */
@@ -77,7 +87,7 @@ export class Membership {
    * hashing never hands actors to a corpse.
    */
   successorCandidates(): string[] {
-    const now = this.#options.clock();
+    const now = this.#now();
     const fresh = [...this.#seen]
       .filter(
         ([owner, at]) => now - at <= this.#options.heartbeatMs * 1.5 && at > (this.#gone.get(owner) ?? 0),
@@ -90,13 +100,13 @@ export class Membership {
   /** How long `owner` has been silent (Infinity if never seen). */
   silenceMs(owner: string): number {
     const at = this.#seen.get(owner);
-    return at === undefined ? Infinity : this.#options.clock() - at;
+    return at === undefined ? Infinity : this.#now() - at;
   }
 
   /** True when `owner` has missed at least one heartbeat: a "no responders" from it means it is gone. */
   hasMissedHeartbeat(owner: string): boolean {
     const at = this.#seen.get(owner);
-    return at === undefined || this.#options.clock() - at > this.#options.heartbeatMs * 1.5;
+    return at === undefined || this.#now() - at > this.#options.heartbeatMs * 1.5;
   }
 
   /** Confirms a peer dead on evidence gathered elsewhere (a failed request to it). */
@@ -125,11 +135,10 @@ export class Membership {
   }
 
   async #heartbeat(): Promise<void> {
-    const { redis, keys, ownerId, clock, logger } = this.#options;
+    const { keys, ownerId, clock, logger } = this.#options;
     try {
-      const now = clock();
-      await redis.zadd(keys.members(), String(now), ownerId);
-      this.#lastHeartbeatOkAt = now;
+      await this.#scripts.run('beatHeart', [keys.members()], [ownerId]);
+      this.#lastHeartbeatOkAt = clock();
     } catch (error) {
       logger.warn({ err: error }, 'heartbeat failed');
     }
@@ -139,14 +148,21 @@ export class Membership {
     const { redis, keys, ownerId, clock, deadAfterMs, heartbeatMs } = this.#options;
     let entries: string[];
     try {
-      entries = await redis.zrange(keys.members(), '0', '-1', 'WITHSCORES');
+      const before = clock();
+      const [[seconds, micros], members] = await Promise.all([
+        redis.time(),
+        redis.zrange(keys.members(), '0', '-1', 'WITHSCORES'),
+      ]);
+      this.#offsetMs =
+        Number(seconds) * 1_000 + Math.floor(Number(micros) / 1_000) - Math.round((before + clock()) / 2);
+      entries = members;
     } catch {
       return; // Redis away: nobody can take anything over anyway
     }
     const seen = new Map<string, number>();
     for (let i = 0; i + 1 < entries.length; i += 2) seen.set(entries[i] ?? '', Number(entries[i + 1]));
     this.#seen = seen;
-    const now = clock();
+    const now = this.#now();
     for (const [owner, at] of seen) {
       if (owner === ownerId) continue;
       if (now - at > deadAfterMs) this.#declareDead(owner, 'silent');
@@ -171,7 +187,7 @@ export class Membership {
   }
 
   #declareDead(owner: string, reason: DeathReason): void {
-    if (reason !== 'silent') this.#gone.set(owner, this.#options.clock());
+    if (reason !== 'silent') this.#gone.set(owner, this.#now());
     if (this.#handling.has(owner)) return;
     this.#handling.add(owner);
     this.#options

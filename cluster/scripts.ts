@@ -24,7 +24,7 @@ export interface ScriptLibrary {
   readonly scripts: ReadonlyMap<string, ScriptDefinition>;
 }
 
-export type ScriptVerb = 'claimActor' | 'commitStep' | 'renewLease' | 'releaseLease';
+export type ScriptVerb = 'claimActor' | 'commitStep' | 'renewLease' | 'releaseLease' | 'beatHeart';
 
 let cached: ScriptLibrary | undefined;
 

@@ -150,6 +150,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const prefix = `chaos${options.seed}`;
     const keys = createKeys(prefix);
     observer = new Redis(redisServer.url, { maxRetriesPerRequest: null, retryStrategy: () => 100 });
+    observer.on('error', () => undefined); // refused connections while Redis restarts are expected
     nats = await connect({ servers: natsServer.url, reconnectTimeWait: 100, maxReconnectAttempts: -1 });
 
     for (let i = 1; i <= options.nodes; i += 1) {

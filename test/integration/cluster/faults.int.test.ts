@@ -40,8 +40,14 @@ describe('ActorHost under infrastructure faults', () => {
   it('a Redis restart: not ready while it is away, the accepted job still completes', async () => {
     await a.host.spawn('probe-job', 'during-redis', { jobId: 'during-redis', notBefore: Date.now() + 800 });
     expect(a.host.isReady()).toBe(true);
+    expect(a.host.hostedActors()).toContain('during-redis');
     await redisServer.process.stop(2_000);
     await waitFor(() => !a.host.isReady(), { timeoutMs: 2_000, what: 'readiness to drop' });
+    // It cannot renew: it stops the actor before the lease (900 ms) could lapse.
+    await waitFor(() => !a.host.hostedActors().includes('during-redis'), {
+      timeoutMs: 900,
+      what: 'actor stop',
+    });
     await new Promise((resolve) => setTimeout(resolve, 1_000)); // longer than the lease TTL
     await redisServer.process.start();
     await waitFor(() => a.host.isReady() && b.host.isReady(), {

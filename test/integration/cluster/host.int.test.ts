@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { startNats, startRedis, uniqueNamespace, waitFor, type TestServer } from '../../helpers/index.ts';
 import type { EffectContext } from '../../../cluster/index.ts';
 import { startHost, type TestHost } from './harness.ts';
+import { Ledger } from '../../chaos/ledger.ts';
 
 describe('ActorHost', () => {
   let redisServer: TestServer;
@@ -114,6 +115,59 @@ describe('ActorHost', () => {
     expect(midEffect.map((call) => call.node)).toEqual(['a', 'b']);
     expect(midEffect[1]!.epoch).toBeGreaterThan(midEffect[0]!.epoch);
     expect(await b.host.read('mid-wait')).toMatchObject({ value: 'delivered' });
+  });
+
+  it('resumes an orphan no owner index lists (index rolled back) through its overdue timer', async () => {
+    const prefix = uniqueNamespace('orphan');
+    const delivered: string[] = [];
+    const a = await host(prefix, 'a', () => new Promise(() => undefined));
+    await a.host.spawn('probe-job', 'orphan', { jobId: 'orphan', notBefore: Date.now() + 150 });
+    open.splice(open.indexOf(a), 1);
+    await a.close();
+    await redis.del(a.host.keys.ownerIndex(a.host.ownerId));
+    const b = await host(prefix, 'b', (context) => {
+      delivered.push(context.key);
+      return Promise.resolve('ok');
+    });
+    await waitFor(async () => (await b.host.read('orphan'))?.value === 'delivered', { timeoutMs: 6_000 });
+    expect(delivered).toEqual(['orphan:2:0']);
+  });
+
+  it('ignores an event sent to a finished actor', async () => {
+    const prefix = uniqueNamespace('finished');
+    const a = await host(prefix, 'a', () => Promise.resolve('ok'));
+    await a.host.spawn('probe-job', 'fin', { jobId: 'fin', notBefore: Date.now() + 60_000 });
+    await a.host.send('fin', { type: 'cancel' });
+    await a.host.send('fin', { type: 'cancel' });
+    expect(await a.host.read('fin')).toMatchObject({ value: 'cancelled', seq: 2 });
+  });
+
+  it('an effect a fenced-off owner finishes late is refused by the resource through its epoch', async () => {
+    const prefix = uniqueNamespace('stale');
+    const edge = new Ledger(() => 1);
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let lateAnswer: number | undefined;
+    let started = false;
+    const a = await host(prefix, 'a', async ({ key, epoch }) => {
+      started = true;
+      await gate; // the process was frozen here, past its lease
+      lateAnswer = (await edge.deliver({ job: 'late', key, epoch })).status;
+      return 'ok';
+    });
+    await a.host.spawn('probe-job', 'late', { jobId: 'late', notBefore: 0 });
+    await waitFor(() => started);
+    await a.host.stop(); // stops renewing and heartbeating, as a frozen process would
+    const b = await host(
+      prefix,
+      'b',
+      async ({ key, epoch }) => (await edge.deliver({ job: 'late', key, epoch })).receipt,
+    );
+    await waitFor(async () => (await b.host.read('late'))?.value === 'delivered', { timeoutMs: 5_000 });
+    release();
+    await waitFor(() => lateAnswer);
+    expect(lateAnswer).toBe(409);
+    expect(edge.stats()).toMatchObject({ confirmedJobs: 1, duplicates: 0, staleRefusals: 1 });
   });
 
   it('drains: releases leases so a peer claims at once', async () => {

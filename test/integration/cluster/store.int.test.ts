@@ -125,6 +125,7 @@ describe('ActorStore (fenced Lua on real Redis)', () => {
     const library = scriptLibrary();
     const names = [...library.scripts.values()].map((script) => script.functionName);
     expect(names.sort()).toEqual([
+      expect.stringMatching(/^beatHeart_[0-9a-f]{12}$/),
       expect.stringMatching(/^claimActor_[0-9a-f]{12}$/),
       expect.stringMatching(/^commitStep_[0-9a-f]{12}$/),
       expect.stringMatching(/^releaseLease_[0-9a-f]{12}$/),
