@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { createStepper, firstStep, nextStep, restoreSnapshot } from '../../../cluster/machine.ts';
 import { reachableStates } from '../../../cluster/compat.ts';
-import { HostEvent } from '../../../actors/index.ts';
+import { HostEvent, type ProbeJobEvent } from '../../../actors/index.ts';
 import { probeJob } from '../../chaos/probe-job.ts';
 
 describe('machine steps', () => {
@@ -51,7 +51,7 @@ describe('machine steps', () => {
   });
 
   it('the per-actor stepper gives exactly what transition() gives, from every reachable state', () => {
-    const events = [
+    const events: ProbeJobEvent[] = [
       { type: HostEvent.timer, deadline: 50, now: 49 },
       { type: HostEvent.timer, deadline: 50, now: 50 },
       { type: HostEvent.effectDone, effect: 'deliver', key: 'job-1:2:0', output: 'r' },
