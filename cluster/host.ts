@@ -162,6 +162,7 @@ export class ActorHost {
   #natsConnected = true;
 
   constructor(options: ActorHostOptions) {
+    assertTimings(options);
     this.#options = options;
     this.ownerId = `${options.nodeName}#${options.incarnation ?? randomBytes(4).toString('hex')}`;
     this.keys = createKeys(options.prefix);
@@ -780,6 +781,21 @@ export class ActorHost {
 
   #assertRunning(): void {
     if (this.#state !== 'running') throw new HostClosedError(`actor host ${this.ownerId} is ${this.#state}`);
+  }
+}
+
+/** A lease must survive two failed renewals, and death needs more than one missed heartbeat. */
+function assertTimings(options: ActorHostOptions): void {
+  const { leaseTtlMs, leaseRenewMs, heartbeatMs, nodeDeadAfterMs } = options;
+  if (!(leaseRenewMs > 0 && leaseRenewMs * 2 < leaseTtlMs)) {
+    throw new TerminalError(
+      `leaseRenewMs (${leaseRenewMs}) must be positive and under half of leaseTtlMs (${leaseTtlMs})`,
+    );
+  }
+  if (!(heartbeatMs > 0 && heartbeatMs * 2 <= nodeDeadAfterMs)) {
+    throw new TerminalError(
+      `heartbeatMs (${heartbeatMs}) must be positive and at most half of nodeDeadAfterMs (${nodeDeadAfterMs})`,
+    );
   }
 }
 
