@@ -125,6 +125,9 @@ export async function run(args: readonly string[]): Promise<void> {
   await Promise.all([redisServer.process.start(), natsServer.process.start()]);
   const redis = new Redis(redisServer.url, { enableOfflineQueue: false });
   await new Promise<void>((resolve) => redis.once('ready', () => resolve()));
+  // AOF stays on (everysec); only automatic rewrites are off, so a rewrite set off by one round's
+  // writes does not land on whichever round runs next.
+  await redis.config('SET', 'auto-aof-rewrite-percentage', '0');
   const nats = await connect({ servers: natsServer.url });
   try {
     const host = new ActorHost({

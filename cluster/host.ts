@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Redis } from 'ioredis';
 import { RequestError, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { forEachLimited, sleep, withTimeout } from './async.ts';
 import { isRetryable, RetryableError, TerminalError } from './errors.ts';
 import {
   createKeys,
@@ -162,6 +163,7 @@ export class ActorHost {
   #natsConnected = true;
 
   constructor(options: ActorHostOptions) {
+    assertTimings(options);
     this.#options = options;
     this.ownerId = `${options.nodeName}#${options.incarnation ?? randomBytes(4).toString('hex')}`;
     this.keys = createKeys(options.prefix);
@@ -783,6 +785,21 @@ export class ActorHost {
   }
 }
 
+/** A lease must survive two failed renewals, and death needs more than one missed heartbeat. */
+function assertTimings(options: ActorHostOptions): void {
+  const { leaseTtlMs, leaseRenewMs, heartbeatMs, nodeDeadAfterMs } = options;
+  if (!(leaseRenewMs > 0 && leaseRenewMs * 2 < leaseTtlMs)) {
+    throw new TerminalError(
+      `leaseRenewMs (${leaseRenewMs}) must be positive and under half of leaseTtlMs (${leaseTtlMs})`,
+    );
+  }
+  if (!(heartbeatMs > 0 && heartbeatMs * 2 <= nodeDeadAfterMs)) {
+    throw new TerminalError(
+      `heartbeatMs (${heartbeatMs}) must be positive and at most half of nodeDeadAfterMs (${nodeDeadAfterMs})`,
+    );
+  }
+}
+
 function isEffectResult(event: { type: string }): event is { type: string; key: string } {
   return (event.type === HostEvent.effectDone || event.type === HostEvent.effectFailed) && 'key' in event;
 }
@@ -800,37 +817,4 @@ function toView(stored: StoredActor): ActorView {
     context: snapshot.context,
     pendingEffects: stored.pending.map((intent) => intent.key),
   };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new RetryableError(`timed out after ${ms}ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-async function forEachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await work(item);
-    }
-  });
-  await Promise.all(workers);
 }

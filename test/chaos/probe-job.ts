@@ -3,7 +3,7 @@
 import { Redis } from 'ioredis';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { ActorHost, defineMachine, type EffectHandler } from '../../cluster/index.ts';
-import { probeJobDeadline, probeJobMachine } from '../../actors/index.ts';
+import { HostEvent, probeJobDeadline, probeJobMachine, type ProbeJobEvent } from '../../actors/index.ts';
 
 export const probeJob = defineMachine({
   name: 'probe-job',
@@ -67,4 +67,26 @@ export async function startProbeHost(options: {
       redis.disconnect();
     },
   };
+}
+
+/** One event of every kind the probe job takes, around a deadline: model-based tests walk these. */
+export function probeJobEvents(deadline: number, effectKey: string): ProbeJobEvent[] {
+  return [
+    { type: HostEvent.timer, deadline, now: deadline - 1 },
+    { type: HostEvent.timer, deadline, now: deadline },
+    {
+      type: HostEvent.effectDone,
+      effect: 'deliver',
+      key: effectKey,
+      output: { receipt: `receipt:${effectKey}` },
+    },
+    {
+      type: HostEvent.effectFailed,
+      effect: 'deliver',
+      key: effectKey,
+      error: { name: 'TerminalError', message: 'refused' },
+    },
+    { type: 'postpone', notBefore: deadline + 1_000 },
+    { type: 'cancel' },
+  ];
 }

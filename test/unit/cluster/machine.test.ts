@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createStepper, firstStep, nextStep, restoreSnapshot } from '../../../cluster/machine.ts';
 import { reachableStates } from '../../../cluster/compat.ts';
 import { HostEvent } from '../../../actors/index.ts';
-import { probeJob } from '../../chaos/probe-job.ts';
+import { probeJob, probeJobEvents } from '../../chaos/probe-job.ts';
 
 describe('machine steps', () => {
   it('turns effect actions into intents keyed <actor>:<seq>:<n> and leaves pure actions alone', () => {
@@ -51,19 +51,7 @@ describe('machine steps', () => {
   });
 
   it('the per-actor stepper gives exactly what transition() gives, from every reachable state', () => {
-    const events = [
-      { type: HostEvent.timer, deadline: 50, now: 49 },
-      { type: HostEvent.timer, deadline: 50, now: 50 },
-      { type: HostEvent.effectDone, effect: 'deliver', key: 'job-1:2:0', output: 'r' },
-      {
-        type: HostEvent.effectFailed,
-        effect: 'deliver',
-        key: 'job-1:2:0',
-        error: { name: 'E', message: 'no' },
-      },
-      { type: 'postpone', notBefore: 70 },
-      { type: 'cancel' },
-    ];
+    const events = probeJobEvents(50, 'job-1:2:0');
     const states = reachableStates(probeJob, { input: { jobId: 'job-1', notBefore: 50 }, events });
     const step = createStepper(probeJob, 'job-1');
     let compared = 0;

@@ -6,27 +6,14 @@ import { describe, expect, it } from 'vitest';
 import { reachableStates, roundTrip } from '../../../cluster/compat.ts';
 import { nextStep, restoreSnapshot } from '../../../cluster/machine.ts';
 import { HostEvent } from '../../../actors/index.ts';
-import { probeJob } from '../../chaos/probe-job.ts';
+import { probeJob, probeJobEvents } from '../../chaos/probe-job.ts';
 
 const FIXTURES = path.join(import.meta.dirname, '../../fixtures/snapshots/probe-job');
-const probeEvents = [
-  { type: HostEvent.timer, deadline: 1_000, now: 500 },
-  { type: HostEvent.timer, deadline: 1_000, now: 1_000 },
-  { type: HostEvent.effectDone, effect: 'deliver', key: 'job:3:0', output: { receipt: 'r-1' } },
-  {
-    type: HostEvent.effectFailed,
-    effect: 'deliver',
-    key: 'job:3:0',
-    error: { name: 'TerminalError', message: 'refused' },
-  },
-  { type: 'postpone', notBefore: 2_000 },
-  { type: 'cancel' },
-] as const;
 
 describe('probe-job snapshots', () => {
   const states = reachableStates(probeJob, {
     input: { jobId: 'job', notBefore: 1_000 },
-    events: [...probeEvents],
+    events: probeJobEvents(1_000, 'job:3:0'),
   });
 
   it('reaches every state of the machine', () => {
