@@ -1,0 +1,2 @@
+// The fax workflows the cluster hosts (machine definitions; their effect handlers join here).
+export { outboundFaxJob, inboundFaxCall, faxEmailDelivery, FAX_MACHINES } from './machines.ts';

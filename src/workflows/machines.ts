@@ -1,0 +1,37 @@
+// The fax machines as the cluster hosts them: each pure machine from actors/ with the version
+// stored beside its snapshots, the action names that are effects, and where its deadline lives.
+// Bump a version whenever a stored snapshot of the previous one would not restore as it is, and
+// record golden fixtures of the new version (scripts/record-snapshot-fixtures.ts).
+import {
+  faxEmailDeliveryDeadline,
+  faxEmailDeliveryMachine,
+  inboundFaxCallMachine,
+  outboundFaxJobDeadline,
+  outboundFaxJobMachine,
+} from '../../actors/index.ts';
+import { defineMachine, type MachineDefinition } from '../../cluster/index.ts';
+
+export const outboundFaxJob = defineMachine({
+  name: 'outbound-fax-job',
+  version: 1,
+  logic: outboundFaxJobMachine,
+  effects: ['placeCall', 'hangUp', 'reportStatus'],
+  nextDeadline: outboundFaxJobDeadline,
+});
+
+export const inboundFaxCall = defineMachine({
+  name: 'inbound-fax-call',
+  version: 1,
+  logic: inboundFaxCallMachine,
+  effects: ['receiveFax', 'handOver'],
+});
+
+export const faxEmailDelivery = defineMachine({
+  name: 'fax-email-delivery',
+  version: 1,
+  logic: faxEmailDeliveryMachine,
+  effects: ['buildDocuments', 'sendFaxEmail', 'deleteContent', 'recordResult'],
+  nextDeadline: faxEmailDeliveryDeadline,
+});
+
+export const FAX_MACHINES: readonly MachineDefinition[] = [outboundFaxJob, inboundFaxCall, faxEmailDelivery];
