@@ -9,3 +9,36 @@ export {
   type FaxPage,
   type FaxResolution,
 } from './page.ts';
+export {
+  DocumentRenderer,
+  renderDocument,
+  DEFAULT_RENDER_LIMITS,
+  type RenderDocumentOptions,
+  type RenderedDocument,
+  type RenderLimits,
+  type DocumentRendererOptions,
+} from './render/renderer.ts';
+export { detectDocumentType, type DocumentType } from './render/detect.ts';
+export { pageGeometry, type PaperSize, type PageGeometry } from './render/geometry.ts';
+export { type BitonalMode } from './render/bitonal.ts';
+export {
+  renderCoverPage,
+  renderContinuationCoverPage,
+  type CoverPageInfo,
+  type ContinuationInfo,
+  type CoverPageOptions,
+} from './render/cover.ts';
+export { stampHeaderLine, type HeaderLine } from './render/header.ts';
+export { renderPreviewPng, type PreviewOptions } from './render/preview.ts';
+export {
+  DocumentRefusedError,
+  NothingFaxableError,
+  PasswordProtectedError,
+  DocumentTooLargeError,
+  TooManyPagesError,
+  TooManyPixelsError,
+  RenderTimeoutError,
+  RenderOutOfMemoryError,
+  DocumentUnreadableError,
+  type RenderRefusalKind,
+} from './render/errors.ts';
