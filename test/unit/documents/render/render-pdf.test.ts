@@ -1,0 +1,90 @@
+// PDFs rendered through the public entry point (worker thread + PDFium): exact fax geometry, the
+// content where the PDF puts it, landscape turned, and clear refusals for what cannot be faxed.
+import { PDFDocument } from 'pdf-lib';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  DocumentRenderer,
+  DocumentUnreadableError,
+  NothingFaxableError,
+  TooManyPagesError,
+  type FaxResolution,
+} from '../../../../src/documents/index.ts';
+import { blackFraction, isBlack, pdfWithRectangles } from './support.ts';
+
+const renderer = new DocumentRenderer({ workers: 1 });
+afterAll(() => renderer.close());
+
+describe('PDF rendering', () => {
+  it.each([
+    ['standard', 'a4', 1146],
+    ['fine', 'a4', 2292],
+    ['superfine', 'a4', 4572],
+    ['standard', 'letter', 1078],
+    ['fine', 'letter', 2156],
+  ] as const)('renders %s %s pages 1728 px wide and %i rows long', async (resolution, paperSize, rows) => {
+    const pdf = await pdfWithRectangles([{ x: 100, y: 100, width: 50, height: 50 }]);
+    const { pages, type } = await renderer.render(pdf, { name: 'a.pdf', resolution, paperSize });
+    expect(type).toBe('pdf');
+    expect(pages).toHaveLength(1);
+    expect(pages[0]).toMatchObject({ width: 1728, height: rows, rowBytes: 216, resolution });
+  });
+
+  it.each(['standard', 'fine', 'superfine'] as FaxResolution[])('puts a black rectangle where the PDF draws it (%s)', async (resolution) => {
+    // An inch-square at 1 in from the left and 2 in from the top of an A4 page. A4 is 8.27 in wide
+    // and fax pages 8.47 in, so the page is centred with ≈20 px on each side, at scale 1.
+    const pdf = await pdfWithRectangles([{ x: 72, y: 144, width: 72, height: 72 }]);
+    const { pages } = await renderer.render(pdf, { name: 'box.pdf', resolution });
+    const page = pages[0]!;
+    const yDpi = { standard: 98, fine: 196, superfine: 391 }[resolution];
+    const left = 20 + 204;
+    const top = 2 * yDpi;
+    expect(blackFraction(page, left + 4, top + 4, left + 200, top + yDpi - 4)).toBe(1);
+    expect(blackFraction(page, 0, 0, 1728, top - 4)).toBe(0);
+    expect(blackFraction(page, left + 212, 0, 1728, page.height)).toBe(0);
+    expect(blackFraction(page, 0, top + yDpi + 4, 1728, page.height)).toBe(0);
+  });
+
+  it('turns a landscape page to portrait, clockwise, and says so', async () => {
+    // A square at the top-left corner of a landscape A4 page ends up at the top-right.
+    const pdf = await pdfWithRectangles([{ x: 0, y: 0, width: 100, height: 100 }], [841.89, 595.28]);
+    const { pages, warnings } = await renderer.render(pdf, { name: 'plan.pdf' });
+    const page = pages[0]!;
+    expect(page.height).toBe(2292);
+    expect(isBlack(page, 1700, 40)).toBe(true);
+    expect(isBlack(page, 40, 40)).toBe(false);
+    expect(warnings).toEqual(['plan.pdf is landscape and was turned to portrait']);
+  });
+
+  it('renders every page, in order', async () => {
+    const pdf = await pdfWithRectangles([0, 1, 2].map((i) => ({ x: 72, y: 72 + i * 200, width: 72, height: 72 })));
+    const { pages } = await renderer.render(pdf, { name: 'three.pdf' });
+    expect(pages).toHaveLength(3);
+    pages.forEach((page, i) => expect(isBlack(page, 20 + 204 + 100, Math.round(((72 + i * 200 + 36) / 72) * 196))).toBe(true));
+  });
+
+  it('refuses more pages than the limit before rendering any', async () => {
+    const pdf = await pdfWithRectangles(Array.from({ length: 5 }, () => ({ x: 0, y: 0, width: 1, height: 1 })));
+    const refusal = renderer.render(pdf, { name: 'big.pdf', limits: { maxPages: 4 } });
+    await expect(refusal).rejects.toThrow(TooManyPagesError);
+    await expect(refusal).rejects.toThrow('big.pdf has 5 pages; the limit is 4');
+  });
+
+  it('refuses a damaged PDF with a readable error', async () => {
+    const pdf = await pdfWithRectangles([{ x: 0, y: 0, width: 10, height: 10 }]);
+    const damaged = Buffer.concat([Buffer.from(pdf.subarray(0, 200)), Buffer.alloc(300, 0x41)]);
+    await expect(renderer.render(damaged, { name: 'broken.pdf' })).rejects.toThrow(DocumentUnreadableError);
+  });
+
+  it('refuses content that is nothing faxable, naming the attachment', async () => {
+    const binary = Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2, 3]);
+    await expect(renderer.render(binary, { name: 'setup.exe' })).rejects.toThrow(new NothingFaxableError('setup.exe'));
+  });
+
+  it('does not consume the caller’s bytes (they are copied into the worker)', async () => {
+    const doc = await PDFDocument.create();
+    doc.addPage();
+    const pdf = await doc.save();
+    await renderer.render(pdf, { name: 'blank.pdf' });
+    expect(pdf.byteLength).toBeGreaterThan(0);
+  });
+});
