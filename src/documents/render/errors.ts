@@ -105,7 +105,7 @@ export class TooManyPixelsError extends DocumentRefusedError {
 export class RenderTimeoutError extends DocumentRefusedError {
   readonly kind = 'render-timeout';
   constructor(attachment: string, limitMs: number) {
-    super(`${attachment} took longer than ${(limitMs / 1000).toFixed(0)} s to render and was abandoned`, {
+    super(`${attachment} took longer than ${formatDuration(limitMs)} to render and was abandoned`, {
       attachment,
       wire: 'policy',
       args: [limitMs],
@@ -170,6 +170,10 @@ export function fromRenderFailure(failure: RenderFailure): DocumentRefusedError 
     case 'unreadable':
       return new DocumentUnreadableError(attachment, String(args[0]), optNum(1));
   }
+}
+
+function formatDuration(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`;
 }
 
 function formatBytes(bytes: number): string {

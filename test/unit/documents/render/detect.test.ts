@@ -23,9 +23,14 @@ describe('detectDocumentType', () => {
   });
 
   it('tells DOCX, XLSX and ODF documents apart by their members, not their extension', () => {
-    expect(detectDocumentType(zip([{ name: '[Content_Types].xml', content: '<Types/>' }, { name: 'word/document.xml', content: '<w/>' }]))).toBe(
-      'docx',
-    );
+    expect(
+      detectDocumentType(
+        zip([
+          { name: '[Content_Types].xml', content: '<Types/>' },
+          { name: 'word/document.xml', content: '<w/>' },
+        ]),
+      ),
+    ).toBe('docx');
     expect(detectDocumentType(zip([{ name: 'xl/workbook.xml', content: '<x/>' }]))).toBe('xlsx');
     const odf = (kind: string): Uint8Array =>
       zip([
@@ -40,7 +45,12 @@ describe('detectDocumentType', () => {
   it('recognises RTF and OLE2 Word/Excel files', () => {
     expect(detectDocumentType(Buffer.from('{\\rtf1\\ansi Hello}'))).toBe('rtf');
     const ole2 = (stream: string): Buffer =>
-      Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), Buffer.alloc(504), Buffer.from(stream, 'utf16le'), Buffer.alloc(64)]);
+      Buffer.concat([
+        Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]),
+        Buffer.alloc(504),
+        Buffer.from(stream, 'utf16le'),
+        Buffer.alloc(64),
+      ]);
     expect(detectDocumentType(ole2('WordDocument'))).toBe('doc');
     expect(detectDocumentType(ole2('Workbook'))).toBe('xls');
     expect(detectDocumentType(ole2('PowerPoint Document'))).toBeUndefined();
@@ -49,8 +59,12 @@ describe('detectDocumentType', () => {
   it('accepts UTF-8, Windows-1252 and UTF-16 text and tells HTML from text', () => {
     expect(detectDocumentType(Buffer.from('Grüße aus Köln\r\n\tEnde\n', 'utf8'))).toBe('text');
     expect(detectDocumentType(Buffer.from('Gr\xfc\xdfe aus K\xf6ln\n', 'latin1'))).toBe('text');
-    expect(detectDocumentType(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('hello', 'utf16le')]))).toBe('text');
-    expect(detectDocumentType(Buffer.from('<!DOCTYPE html><html><body><p>Hi</p></body></html>'))).toBe('html');
+    expect(
+      detectDocumentType(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('hello', 'utf16le')])),
+    ).toBe('text');
+    expect(detectDocumentType(Buffer.from('<!DOCTYPE html><html><body><p>Hi</p></body></html>'))).toBe(
+      'html',
+    );
     expect(detectDocumentType(Buffer.from('  <div class="x">Hi</div>'))).toBe('html');
     expect(detectDocumentType(Buffer.from('a < b and c > d, plain text'))).toBe('text');
   });

@@ -11,7 +11,8 @@ afterAll(() => renderer.close());
 
 /** A black square in the top-left quarter of an otherwise white portrait image. */
 async function markedImage(format: 'png' | 'jpeg' | 'webp', orientation?: number): Promise<Buffer> {
-  const svg = '<svg width="600" height="800"><rect width="600" height="800" fill="#fff"/><rect width="300" height="400" fill="#000"/></svg>';
+  const svg =
+    '<svg width="600" height="800"><rect width="600" height="800" fill="#fff"/><rect width="300" height="400" fill="#000"/></svg>';
   let image = sharp(Buffer.from(svg)).toFormat(format);
   if (orientation !== undefined) image = image.withMetadata({ orientation });
   return image.toBuffer();
@@ -40,18 +41,24 @@ function pngClaiming(width: number, height: number): Buffer {
 }
 
 describe('image rendering', () => {
-  it.each(['png', 'jpeg', 'webp'] as const)('fits a %s to the page inside the margins, top left stays top left', async (format) => {
-    const { pages, type } = await renderer.render(await markedImage(format), { name: `scan.${format}`, mode: 'text' });
-    expect(type).toBe(format);
-    const page = pages[0]!;
-    expect(page).toMatchObject({ width: 1728, height: 2292 });
-    // 600×800 into the 7.97×11.19 in box inside quarter-inch margins: width-bound, 1626 px wide and
-    // 10.63 in (2083 rows) long, starting 49 rows down; the black quarter is ≈813 px × 1041 rows.
-    expect(blackFraction(page, 60, 60, 800, 1000)).toBeGreaterThan(0.99);
-    expect(blackFraction(page, 960, 60, 1680, 1000)).toBeLessThan(0.01);
-    expect(blackFraction(page, 0, 0, 1728, 45)).toBe(0);
-    expect(blackFraction(page, 60, 1150, 800, 2000)).toBeLessThan(0.01);
-  });
+  it.each(['png', 'jpeg', 'webp'] as const)(
+    'fits a %s to the page inside the margins, top left stays top left',
+    async (format) => {
+      const { pages, type } = await renderer.render(await markedImage(format), {
+        name: `scan.${format}`,
+        mode: 'text',
+      });
+      expect(type).toBe(format);
+      const page = pages[0]!;
+      expect(page).toMatchObject({ width: 1728, height: 2292 });
+      // 600×800 into the 7.97×11.19 in box inside quarter-inch margins: width-bound, 1626 px wide and
+      // 10.63 in (2083 rows) long, starting 49 rows down; the black quarter is ≈813 px × 1041 rows.
+      expect(blackFraction(page, 60, 60, 800, 1000)).toBeGreaterThan(0.99);
+      expect(blackFraction(page, 960, 60, 1680, 1000)).toBeLessThan(0.01);
+      expect(blackFraction(page, 0, 0, 1728, 45)).toBe(0);
+      expect(blackFraction(page, 60, 1150, 800, 2000)).toBeLessThan(0.01);
+    },
+  );
 
   it('applies the EXIF orientation before fitting', async () => {
     // Orientation 6: the stored image must be turned 90° clockwise to be upright; the stored
@@ -65,7 +72,9 @@ describe('image rendering', () => {
   });
 
   it('flattens transparency onto white paper', async () => {
-    const transparent = await sharp({ create: { width: 400, height: 600, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } })
+    const transparent = await sharp({
+      create: { width: 400, height: 600, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } },
+    })
       .png()
       .toBuffer();
     const { pages } = await renderer.render(transparent, { name: 'logo.png' });
@@ -91,8 +100,12 @@ describe('image rendering', () => {
     const diffused = (await renderer.render(photo, { name: 'photo.jpg', mode: 'photo' })).pages[0]!;
     // The dark disc in the middle stays solid; the horizontal gradient gets lighter to the right.
     expect(blackFraction(halftone, 800, 1050, 900, 1150)).toBeGreaterThan(0.95);
-    expect(blackFraction(halftone, 100, 200, 300, 400)).toBeGreaterThan(blackFraction(halftone, 1400, 200, 1600, 400));
-    expect(blackFraction(diffused, 100, 200, 300, 400)).toBeGreaterThan(blackFraction(diffused, 1400, 200, 1600, 400));
+    expect(blackFraction(halftone, 100, 200, 300, 400)).toBeGreaterThan(
+      blackFraction(halftone, 1400, 200, 1600, 400),
+    );
+    expect(blackFraction(diffused, 100, 200, 300, 400)).toBeGreaterThan(
+      blackFraction(diffused, 1400, 200, 1600, 400),
+    );
     // Clustered dots make far fewer black/white transitions per row than error diffusion: that is
     // what keeps a photo page short on the wire.
     expect(transitions(halftone, 600)).toBeLessThan(transitions(diffused, 600) * 0.7);
@@ -114,7 +127,9 @@ describe('image rendering', () => {
     const gif = await sharp(frames, { raw: { width: 10, height: 60, channels: 1, pageHeight: 10 } })
       .gif()
       .toBuffer();
-    await expect(renderer.render(gif, { name: 'many.gif', limits: { maxPages: 5 } })).rejects.toThrow(TooManyPagesError);
+    await expect(renderer.render(gif, { name: 'many.gif', limits: { maxPages: 5 } })).rejects.toThrow(
+      TooManyPagesError,
+    );
   });
 });
 

@@ -29,20 +29,23 @@ describe('PDF rendering', () => {
     expect(pages[0]).toMatchObject({ width: 1728, height: rows, rowBytes: 216, resolution });
   });
 
-  it.each(['standard', 'fine', 'superfine'] as FaxResolution[])('puts a black rectangle where the PDF draws it (%s)', async (resolution) => {
-    // An inch-square at 1 in from the left and 2 in from the top of an A4 page. A4 is 8.27 in wide
-    // and fax pages 8.47 in, so the page is centred with ≈20 px on each side, at scale 1.
-    const pdf = await pdfWithRectangles([{ x: 72, y: 144, width: 72, height: 72 }]);
-    const { pages } = await renderer.render(pdf, { name: 'box.pdf', resolution });
-    const page = pages[0]!;
-    const yDpi = { standard: 98, fine: 196, superfine: 391 }[resolution];
-    const left = 20 + 204;
-    const top = 2 * yDpi;
-    expect(blackFraction(page, left + 4, top + 4, left + 200, top + yDpi - 4)).toBe(1);
-    expect(blackFraction(page, 0, 0, 1728, top - 4)).toBe(0);
-    expect(blackFraction(page, left + 212, 0, 1728, page.height)).toBe(0);
-    expect(blackFraction(page, 0, top + yDpi + 4, 1728, page.height)).toBe(0);
-  });
+  it.each(['standard', 'fine', 'superfine'] as FaxResolution[])(
+    'puts a black rectangle where the PDF draws it (%s)',
+    async (resolution) => {
+      // An inch-square at 1 in from the left and 2 in from the top of an A4 page. A4 is 8.27 in wide
+      // and fax pages 8.47 in, so the page is centred with ≈20 px on each side, at scale 1.
+      const pdf = await pdfWithRectangles([{ x: 72, y: 144, width: 72, height: 72 }]);
+      const { pages } = await renderer.render(pdf, { name: 'box.pdf', resolution });
+      const page = pages[0]!;
+      const yDpi = { standard: 98, fine: 196, superfine: 391 }[resolution];
+      const left = 20 + 204;
+      const top = 2 * yDpi;
+      expect(blackFraction(page, left + 4, top + 4, left + 200, top + yDpi - 4)).toBe(1);
+      expect(blackFraction(page, 0, 0, 1728, top - 4)).toBe(0);
+      expect(blackFraction(page, left + 212, 0, 1728, page.height)).toBe(0);
+      expect(blackFraction(page, 0, top + yDpi + 4, 1728, page.height)).toBe(0);
+    },
+  );
 
   it('turns a landscape page to portrait, clockwise, and says so', async () => {
     // A square at the top-left corner of a landscape A4 page ends up at the top-right.
@@ -56,14 +59,20 @@ describe('PDF rendering', () => {
   });
 
   it('renders every page, in order', async () => {
-    const pdf = await pdfWithRectangles([0, 1, 2].map((i) => ({ x: 72, y: 72 + i * 200, width: 72, height: 72 })));
+    const pdf = await pdfWithRectangles(
+      [0, 1, 2].map((i) => ({ x: 72, y: 72 + i * 200, width: 72, height: 72 })),
+    );
     const { pages } = await renderer.render(pdf, { name: 'three.pdf' });
     expect(pages).toHaveLength(3);
-    pages.forEach((page, i) => expect(isBlack(page, 20 + 204 + 100, Math.round(((72 + i * 200 + 36) / 72) * 196))).toBe(true));
+    pages.forEach((page, i) =>
+      expect(isBlack(page, 20 + 204 + 100, Math.round(((72 + i * 200 + 36) / 72) * 196))).toBe(true),
+    );
   });
 
   it('refuses more pages than the limit before rendering any', async () => {
-    const pdf = await pdfWithRectangles(Array.from({ length: 5 }, () => ({ x: 0, y: 0, width: 1, height: 1 })));
+    const pdf = await pdfWithRectangles(
+      Array.from({ length: 5 }, () => ({ x: 0, y: 0, width: 1, height: 1 })),
+    );
     const refusal = renderer.render(pdf, { name: 'big.pdf', limits: { maxPages: 4 } });
     await expect(refusal).rejects.toThrow(TooManyPagesError);
     await expect(refusal).rejects.toThrow('big.pdf has 5 pages; the limit is 4');
@@ -77,7 +86,9 @@ describe('PDF rendering', () => {
 
   it('refuses content that is nothing faxable, naming the attachment', async () => {
     const binary = Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2, 3]);
-    await expect(renderer.render(binary, { name: 'setup.exe' })).rejects.toThrow(new NothingFaxableError('setup.exe'));
+    await expect(renderer.render(binary, { name: 'setup.exe' })).rejects.toThrow(
+      new NothingFaxableError('setup.exe'),
+    );
   });
 
   it('does not consume the caller’s bytes (they are copied into the worker)', async () => {

@@ -31,7 +31,8 @@ export function blackCount(page: Bitmap): number {
 /** Grey pixels of a bitmap (0 black, 255 white), for handing to sharp. */
 export function toGray(page: Bitmap): Buffer {
   const gray = Buffer.alloc(page.width * page.height, 255);
-  for (let y = 0; y < page.height; y++) for (let x = 0; x < page.width; x++) if (isBlack(page, x, y)) gray[y * page.width + x] = 0;
+  for (let y = 0; y < page.height; y++)
+    for (let x = 0; x < page.width; x++) if (isBlack(page, x, y)) gray[y * page.width + x] = 0;
   return gray;
 }
 
@@ -43,11 +44,20 @@ export interface Rect {
 }
 
 /** An A4 (or given size) PDF whose pages each hold one black rectangle, given in points from the top left. */
-export async function pdfWithRectangles(rects: readonly Rect[], size: [number, number] = [595.28, 841.89]): Promise<Uint8Array> {
+export async function pdfWithRectangles(
+  rects: readonly Rect[],
+  size: [number, number] = [595.28, 841.89],
+): Promise<Uint8Array> {
   const doc = await PDFDocument.create();
   for (const rect of rects) {
     const page = doc.addPage(size);
-    page.drawRectangle({ x: rect.x, y: size[1] - rect.y - rect.height, width: rect.width, height: rect.height, color: rgb(0, 0, 0) });
+    page.drawRectangle({
+      x: rect.x,
+      y: size[1] - rect.y - rect.height,
+      width: rect.width,
+      height: rect.height,
+      color: rgb(0, 0, 0),
+    });
   }
   return doc.save();
 }
@@ -79,7 +89,9 @@ export async function photoJpeg(width: number, height: number): Promise<Buffer> 
       pixels[i + 2] = value;
     }
   }
-  return sharp(pixels, { raw: { width, height, channels: 3 } }).jpeg({ quality: 85 }).toBuffer();
+  return sharp(pixels, { raw: { width, height, channels: 3 } })
+    .jpeg({ quality: 85 })
+    .toBuffer();
 }
 
 /** A zip with stored (uncompressed) members, enough for OOXML/ODF detection and for LibreOffice. */
@@ -124,7 +136,10 @@ export function zip(members: readonly { name: string; content: string | Uint8Arr
 /** The smallest DOCX Word and LibreOffice open: one paragraph per entry, in large bold type. */
 export function minimalDocx(paragraphs: readonly string[]): Uint8Array {
   const body = paragraphs
-    .map((text) => `<w:p><w:r><w:rPr><w:b/><w:sz w:val="72"/></w:rPr><w:t xml:space="preserve">${text}</w:t></w:r></w:p>`)
+    .map(
+      (text) =>
+        `<w:p><w:r><w:rPr><w:b/><w:sz w:val="72"/></w:rPr><w:t xml:space="preserve">${text}</w:t></w:r></w:p>`,
+    )
     .join('');
   return zip([
     {
