@@ -1,10 +1,6 @@
 // Writes codes MSB first through a 32-bit accumulator: a code is shifted in and whole bytes are
 // flushed, so a run costs a shift, an or and at most three byte stores.
-import { MAX_MAKEUP, type RunCodes } from './tables.ts';
-
-/** Runs of this length or more first emit 2560-pixel make-up codes (T.4 §4.1.1). */
-const LONG_RUN = MAX_MAKEUP + 64;
-const MAX_MAKEUP_INDEX = MAX_MAKEUP / 64;
+import { LONG_RUN, MAX_MAKEUP, type RunCodes } from './tables.ts';
 
 export interface WriterMark {
   readonly length: number;
@@ -34,7 +30,7 @@ export class BitWriter {
     this.buffer = grown;
   }
 
-  /** Appends `count` (0..24) bits of `code`. */
+  /** Appends `count` (0..25) bits of `code`: at most 7 bits wait in the accumulator, 7 + 25 = 32. */
   put(code: number, count: number): void {
     this.acc = (this.acc << count) | code;
     this.bits += count;
@@ -48,19 +44,14 @@ export class BitWriter {
     for (let left = count; left > 0; left -= 24) this.put(0, Math.min(24, left));
   }
 
-  /** A white or black run: make-up codes as needed, then a terminating code. */
+  /** A white or black run; runs of 2624 and more first emit 2560-pixel make-up codes (T.4 4.1.1). */
   putRun(codes: RunCodes, run: number): void {
     let left = run;
     while (left >= LONG_RUN) {
-      this.put(codes.makeupCode[MAX_MAKEUP_INDEX]!, codes.makeupBits[MAX_MAKEUP_INDEX]!);
+      this.put(codes.code[MAX_MAKEUP]!, codes.bits[MAX_MAKEUP]!);
       left -= MAX_MAKEUP;
     }
-    if (left >= 64) {
-      const index = left >>> 6;
-      this.put(codes.makeupCode[index]!, codes.makeupBits[index]!);
-      left &= 63;
-    }
-    this.put(codes.termCode[left]!, codes.termBits[left]!);
+    this.put(codes.code[left]!, codes.bits[left]!);
   }
 
   padToByte(): void {
@@ -90,12 +81,8 @@ export function runBits(codes: RunCodes, run: number): number {
   let left = run;
   let bits = 0;
   while (left >= LONG_RUN) {
-    bits += codes.makeupBits[MAX_MAKEUP_INDEX]!;
+    bits += codes.bits[MAX_MAKEUP]!;
     left -= MAX_MAKEUP;
   }
-  if (left >= 64) {
-    bits += codes.makeupBits[left >>> 6]!;
-    left &= 63;
-  }
-  return bits + codes.termBits[left]!;
+  return bits + codes.bits[left]!;
 }

@@ -87,29 +87,29 @@ function buildRunLookup(codes: readonly (readonly [number, string])[], peekBits:
 export const WHITE_LOOKUP = buildRunLookup(WHITE_CODES, WHITE_PEEK_BITS);
 export const BLACK_LOOKUP = buildRunLookup(BLACK_CODES, BLACK_PEEK_BITS);
 
-/** Encoder tables indexed by run (0..63) or by run/64 (make-up, 1..40): code value and length. */
+/** Runs shorter than this are coded as one make-up code (if >= 64) plus a terminating code. */
+export const LONG_RUN = MAX_MAKEUP + 64;
+
+/**
+ * Encoder tables indexed by run length 0..LONG_RUN-1: the whole code of the run (make-up and
+ * terminating code concatenated, at most 25 bits) and its length, so a run is a single write.
+ */
 export interface RunCodes {
-  readonly termCode: Uint16Array;
-  readonly termBits: Uint8Array;
-  readonly makeupCode: Uint16Array;
-  readonly makeupBits: Uint8Array;
+  readonly code: Int32Array;
+  readonly bits: Uint8Array;
 }
 
 function buildRunCodes(codes: readonly (readonly [number, string])[]): RunCodes {
-  const termCode = new Uint16Array(64);
-  const termBits = new Uint8Array(64);
-  const makeupCode = new Uint16Array(MAX_MAKEUP / 64 + 1);
-  const makeupBits = new Uint8Array(MAX_MAKEUP / 64 + 1);
-  for (const [run, code] of [...codes, ...EXTENDED_MAKEUP_CODES]) {
-    if (run < 64) {
-      termCode[run] = parseInt(code, 2);
-      termBits[run] = code.length;
-    } else {
-      makeupCode[run / 64] = parseInt(code, 2);
-      makeupBits[run / 64] = code.length;
-    }
+  const byRun = new Map<number, string>([...codes, ...EXTENDED_MAKEUP_CODES]);
+  const code = new Int32Array(LONG_RUN);
+  const bits = new Uint8Array(LONG_RUN);
+  for (let run = 0; run < LONG_RUN; run++) {
+    const makeup = run >= 64 ? byRun.get(run & ~63)! : '';
+    const whole = makeup + byRun.get(run & 63)!;
+    code[run] = parseInt(whole, 2);
+    bits[run] = whole.length;
   }
-  return { termCode, termBits, makeupCode, makeupBits };
+  return { code, bits };
 }
 
 export const WHITE_RUN_CODES = buildRunCodes(WHITE_CODES);
