@@ -1,0 +1,302 @@
+// Decodes T.4 (MH, MR), T.6 (MMR) and TIFF "CCITT RLE" data into a Bitmap. Like a receiving fax,
+// a corrupt MH/MR line is replaced by the previous good line, counted, and decoding resumes at the
+// next EOL; MMR has no EOLs, so a corrupt line ends the page and the rest is reported missing.
+// Limits: width, height, input bytes and a wall-clock budget checked every few rows.
+import { type Bitmap } from '../page.ts';
+import { DecodeTimeoutError, ImageLimitError } from '../image-errors.ts';
+import { BitReader } from './bit-reader.ts';
+import { changesCapacity, changesToRow } from './lines.ts';
+import {
+  checkHeight,
+  checkWidth,
+  DEFAULT_CODEC_LIMITS,
+  ROWS_PER_TIME_CHECK,
+  type CodecLimits,
+  type CodingScheme,
+  type FillOrder,
+} from './options.ts';
+import { MODE_HORIZONTAL, MODE_LOOKUP, MODE_PASS, MODE_PEEK_BITS, MODE_VERTICAL } from './tables.ts';
+
+export interface DecodeOptions {
+  readonly scheme: CodingScheme;
+  readonly width: number;
+  /** Rows to decode; when absent, decoding runs to RTC/EOFB or the end of the data. */
+  readonly height?: number;
+  readonly fillOrder?: FillOrder;
+  /** Accept widths other than the fax widths (foreign TIFFs); the caller rescales. */
+  readonly allowAnyWidth?: boolean;
+  readonly limits?: Partial<CodecLimits>;
+  /** Milliseconds clock for the time budget (tests pass a simulated one). */
+  readonly now?: () => number;
+}
+
+export interface DecodeResult {
+  readonly bitmap: Bitmap;
+  /** Lines that could not be decoded (replaced by the previous good line) or are missing. */
+  readonly badLines: number;
+  /** Longest run of consecutive bad lines (TIFF ConsecutiveBadFaxLines). */
+  readonly consecutiveBadLines: number;
+  /** Rows at the end that the data did not contain (truncated data, or MMR stopped). */
+  readonly missingRows: number;
+  /** What went wrong, when something did; undefined for a clean page. */
+  readonly problem: string | undefined;
+}
+
+/** Decodes one page. Throws ImageLimitError / DecodeTimeoutError when a limit is exceeded. */
+export function decodePage(input: Uint8Array, options: DecodeOptions): DecodeResult {
+  const limits = { ...DEFAULT_CODEC_LIMITS, ...options.limits };
+  checkWidth(options.width, options.allowAnyWidth ?? false, limits);
+  if (options.height !== undefined) checkHeight(options.height, limits);
+  if (input.length > limits.maxInputBytes) {
+    throw new ImageLimitError(
+      `compressed page of ${input.length} bytes exceeds the limit of ${limits.maxInputBytes}`,
+    );
+  }
+  return new PageDecoder(input, options, limits).run();
+}
+
+class PageDecoder {
+  private readonly reader: BitReader;
+  private readonly width: number;
+  private readonly rowBytes: number;
+  private readonly knownHeight: number | undefined;
+  private readonly maxRows: number;
+  private readonly scheme: CodingScheme;
+  private readonly now: () => number;
+  private readonly deadline: number;
+  private readonly maxDecodeMs: number;
+  private data: Uint8Array;
+  private reference: Int32Array;
+  private current: Int32Array;
+  private rows = 0;
+  private badLines = 0;
+  private badRun = 0;
+  private longestBadRun = 0;
+  private problem: string | undefined;
+
+  constructor(input: Uint8Array, options: DecodeOptions, limits: CodecLimits) {
+    this.reader = new BitReader(input, options.fillOrder === 2);
+    this.width = options.width;
+    this.rowBytes = Math.ceil(options.width / 8);
+    this.knownHeight = options.height;
+    this.maxRows = options.height ?? limits.maxHeight;
+    this.scheme = options.scheme;
+    this.now = options.now ?? (() => performance.now());
+    this.maxDecodeMs = limits.maxDecodeMs;
+    this.deadline = this.now() + limits.maxDecodeMs;
+    // Unknown height: start with a typical fine page and grow by doubling up to the limit.
+    this.data = new Uint8Array(this.rowBytes * (options.height ?? Math.min(2300, limits.maxHeight)));
+    this.reference = new Int32Array(changesCapacity(this.width));
+    this.current = new Int32Array(changesCapacity(this.width));
+    this.reference.fill(this.width, 0, 3); // the imaginary all-white line above the page
+  }
+
+  run(): DecodeResult {
+    if (this.scheme === 'mmr') this.decodeMmr();
+    else if (this.scheme === 'rle') this.decodeRle();
+    else this.decodeT4(this.scheme === 'mr');
+    if (this.knownHeight === undefined && this.rows >= this.maxRows && this.moreLinesFollow()) {
+      throw new ImageLimitError(`page is longer than the limit of ${this.maxRows} rows`);
+    }
+    const height = this.knownHeight ?? this.rows;
+    const missingRows = height - this.rows;
+    if (missingRows > 0) {
+      this.badLines += missingRows;
+      this.longestBadRun = Math.max(this.longestBadRun, this.badRun + missingRows);
+      this.problem ??= `data ended after ${this.rows} of ${height} rows`;
+    }
+    if (height === 0) throw new ImageLimitError('page contains no rows');
+    const data =
+      this.data.length === height * this.rowBytes ? this.data : this.data.slice(0, height * this.rowBytes);
+    return {
+      bitmap: { width: this.width, height, rowBytes: this.rowBytes, data },
+      badLines: this.badLines,
+      consecutiveBadLines: this.longestBadRun,
+      missingRows,
+      problem: this.problem,
+    };
+  }
+
+  private decodeT4(twoDimensional: boolean): void {
+    const reader = this.reader;
+    let eolPending = false;
+    while (this.rows < this.maxRows) {
+      this.checkClock();
+      let sawEol = eolPending || reader.readEol();
+      eolPending = false;
+      let oneDimensional = true;
+      if (sawEol) {
+        if (twoDimensional) oneDimensional = reader.readBit() === 1;
+        // Two EOLs in a row cannot enclose a line: that is RTC, the end of the page.
+        if (reader.atEol()) break;
+      }
+      if (reader.atEnd) break;
+      const count = oneDimensional ? this.decode1D() : this.decode2D();
+      if (count >= 0 && reader.pos <= reader.endBit) {
+        this.acceptLine(count);
+        continue;
+      }
+      if (reader.pos > reader.endBit) {
+        this.problem ??= `data ended inside row ${this.rows + 1}`;
+        break;
+      }
+      this.rejectLine();
+      sawEol = reader.seekEol();
+      if (!sawEol) break;
+      eolPending = true;
+    }
+  }
+
+  private decodeMmr(): void {
+    const reader = this.reader;
+    while (this.rows < this.maxRows) {
+      this.checkClock();
+      if (this.knownHeight === undefined && (reader.atEnd || reader.atEol())) break; // EOFB
+      const count = this.decode2D();
+      if (count < 0 || reader.pos > reader.endBit) {
+        // Without EOLs there is no way back into step: stop the page here.
+        this.problem = `MMR data corrupt at row ${this.rows + 1}; the rest of the page is missing`;
+        break;
+      }
+      this.acceptLine(count);
+    }
+  }
+
+  private decodeRle(): void {
+    const reader = this.reader;
+    while (this.rows < this.maxRows && !reader.atEnd) {
+      this.checkClock();
+      const count = this.decode1D();
+      if (count < 0 || reader.pos > reader.endBit) {
+        this.problem = `CCITT RLE data corrupt at row ${this.rows + 1}; the rest of the page is missing`;
+        break;
+      }
+      this.acceptLine(count);
+      reader.alignToByte();
+    }
+  }
+
+  /** After the last allowed row: is there another line rather than RTC/EOFB or the end? */
+  private moreLinesFollow(): boolean {
+    const reader = this.reader;
+    const saved = reader.pos;
+    let more: boolean;
+    if (reader.readEol()) {
+      if (this.scheme === 'mr') reader.readBit();
+      more = !reader.atEnd && !reader.atEol();
+    } else {
+      more = reader.zerosAt(reader.pos) < reader.endBit - reader.pos;
+    }
+    reader.pos = saved;
+    return more;
+  }
+
+  private decode1D(): number {
+    const reader = this.reader;
+    const width = this.width;
+    const out = this.current;
+    let a0 = 0;
+    let color = 0;
+    let count = 0;
+    while (a0 < width) {
+      const run = reader.readRun(color, width);
+      if (run < 0) return -1;
+      a0 += run;
+      if (a0 > width || count >= width) return -1;
+      out[count++] = a0;
+      color ^= 1;
+    }
+    out[count] = width;
+    out[count + 1] = width;
+    out[count + 2] = width;
+    return count;
+  }
+
+  private decode2D(): number {
+    const reader = this.reader;
+    const width = this.width;
+    const ref = this.reference;
+    const out = this.current;
+    let a0 = -1;
+    let color = 0;
+    let count = 0;
+    let bi = 0;
+    while (a0 < width) {
+      // b1: first changing element of the reference line right of a0 with the opposite colour
+      // (even indexes are white-to-black changes). a1 may lie left of the last b1, so step back.
+      while (bi > 0 && ref[bi - 1]! > a0) bi--;
+      while (ref[bi]! <= a0 || (bi & 1) !== color) bi++;
+      const entry = MODE_LOOKUP[reader.peek(MODE_PEEK_BITS)]!;
+      if (entry === 0) return -1;
+      reader.pos += entry & 15;
+      const mode = entry >>> 4;
+      if (mode >= MODE_VERTICAL - 3) {
+        const a1 = ref[bi]! + mode - MODE_VERTICAL;
+        if (a1 < a0 || a1 < 0 || a1 > width) return -1;
+        out[count++] = a1;
+        a0 = a1;
+        color ^= 1;
+      } else if (mode === MODE_PASS) {
+        a0 = ref[bi + 1]!;
+      } else if (mode === MODE_HORIZONTAL) {
+        const first = reader.readRun(color, width);
+        if (first < 0) return -1;
+        const second = reader.readRun(color ^ 1, width);
+        if (second < 0) return -1;
+        const a1 = (a0 < 0 ? 0 : a0) + first;
+        const a2 = a1 + second;
+        if (a2 > width) return -1;
+        out[count++] = a1;
+        out[count++] = a2;
+        a0 = a2;
+      } else {
+        return -1; // extension codes (uncompressed mode) are not supported, as in libtiff
+      }
+      if (count > width) return -1;
+    }
+    out[count] = width;
+    out[count + 1] = width;
+    out[count + 2] = width;
+    return count;
+  }
+
+  private acceptLine(count: number): void {
+    const offset = this.ensureRow();
+    changesToRow(this.current, count, this.width, this.data, offset);
+    const previous = this.reference;
+    this.reference = this.current;
+    this.current = previous;
+    this.rows++;
+    this.badRun = 0;
+  }
+
+  /** A receiving fax repeats the previous good line; the reference line stays that line too. */
+  private rejectLine(): void {
+    const offset = this.ensureRow();
+    if (this.rows > 0) this.data.copyWithin(offset, offset - this.rowBytes, offset);
+    this.rows++;
+    this.badLines++;
+    this.badRun++;
+    this.longestBadRun = Math.max(this.longestBadRun, this.badRun);
+    this.problem ??= `corrupt data at row ${this.rows}`;
+  }
+
+  private ensureRow(): number {
+    const offset = this.rows * this.rowBytes;
+    if (offset + this.rowBytes > this.data.length) {
+      const grown = new Uint8Array(Math.min(this.data.length * 2, this.maxRows * this.rowBytes));
+      grown.set(this.data);
+      this.data = grown;
+    }
+    return offset;
+  }
+
+  private checkClock(): void {
+    if (this.rows % ROWS_PER_TIME_CHECK !== 0) return;
+    if (this.now() > this.deadline) {
+      throw new DecodeTimeoutError(
+        `decoding took longer than ${this.maxDecodeMs} ms (stopped at row ${this.rows})`,
+      );
+    }
+  }
+}
