@@ -11,6 +11,7 @@ import {
   TooManyPagesError,
   TooManyPixelsError,
 } from './errors.ts';
+import { renderFaxTiff } from './fax-tiff.ts';
 import { fitToPage, type PageGeometry, type RenderedPages } from './geometry.ts';
 
 /** Quarter-inch margins: inside what every fax machine prints, so nothing of the image is cut. */
@@ -28,6 +29,8 @@ export interface ImageRenderOptions {
 
 export async function renderImage(bytes: Uint8Array, options: ImageRenderOptions): Promise<RenderedPages> {
   const { name } = options;
+  const fax = renderFaxTiff(bytes, options.geometry, options.maxPages);
+  if (fax !== undefined) return fax;
   const first = await readHeader(bytes, 0, name);
   const count = first.pages ?? 1;
   if (count > options.maxPages) throw new TooManyPagesError(name, count, options.maxPages);

@@ -1,11 +1,11 @@
 // Type identification from content only: each format's real bytes (made by sharp, pdf-lib, our zip
 // writer) are recognised, and names/MIME types never enter into it (the API does not take them).
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { detectDocumentType } from '../../../../src/documents/index.ts';
 import { pdfWithRectangles, zip } from './support.ts';
 
-const tiny = (): sharp.Sharp => sharp({ create: { width: 8, height: 8, channels: 3, background: '#888' } });
+const tiny = (): Sharp => sharp({ create: { width: 8, height: 8, channels: 3, background: '#888' } });
 
 describe('detectDocumentType', () => {
   it('recognises images by their signatures', async () => {
