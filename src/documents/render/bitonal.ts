@@ -80,7 +80,16 @@ function packFullWidth(
     const tile = (ty % CELL) * CELL;
     for (let b = 0; b < fullBytes; b++) {
       const p = src + (b << 3);
-      if (words !== undefined && words[p >> 2] === 0xffffffff && words[(p >> 2) + 1] === 0xffffffff) continue;
+      if (words !== undefined) {
+        const low = words[p >> 2]!;
+        const high = words[(p >> 2) + 1]!;
+        if ((low & high) === -1) continue; // eight white pixels (bitwise results are signed)
+        // Only pure black and white (vector text without anti-aliasing): the pixel is its bit.
+        if (isPureBlackWhite(low) && isPureBlackWhite(high)) {
+          data[dst + b] = (blackBitsOf(low) << 4) | blackBitsOf(high);
+          continue;
+        }
+      }
       let byte = 0;
       for (let bit = 0; bit < 8; bit++) {
         if (tone[gray.data[p + bit]!]! < thresholds[tile + bit]!) byte |= 0x80 >> bit;
@@ -88,6 +97,17 @@ function packFullWidth(
       data[dst + b] = byte;
     }
   }
+}
+
+/** Every byte of the (little-endian) word is 0x00 or 0xff. */
+function isPureBlackWhite(word: number): boolean {
+  return ((word ^ (word >>> 1)) & 0x7f7f7f7f) === 0;
+}
+
+/** Four pixels of a pure word as four bits, first pixel (lowest byte) most significant. */
+function blackBitsOf(word: number): number {
+  const black = ~word;
+  return ((black >>> 4) & 8) | ((black >>> 13) & 4) | ((black >>> 22) & 2) | ((black >>> 31) & 1);
 }
 
 function diffuseErrors(target: Bitmap, gray: GrayImage, x0: number, y0: number): void {
