@@ -33,6 +33,24 @@ beforeAll(() => {
   dir = makeTempDir('render-tools');
 });
 
+/** Runs ghostscript on a file of the test directory, writing another. */
+async function ghostscript(input: string, output: string, device: readonly string[]): Promise<void> {
+  await run('gs', [
+    '-q',
+    '-dNOPAUSE',
+    '-dBATCH',
+    ...device,
+    `-sOutputFile=${path.join(dir, output)}`,
+    path.join(dir, input),
+  ]);
+}
+
+/** A multi-page G4 fax TIFF of an A4 PDF, as ghostscript's tiffg4 device writes it. */
+async function faxTiff(input: string, output: string, resolution: 'standard' | 'fine'): Promise<void> {
+  const geometry = resolution === 'fine' ? ['-r204x196', '-g1728x2292'] : ['-r204x98', '-g1728x1146'];
+  await ghostscript(input, output, ['-sDEVICE=tiffg4', ...geometry]);
+}
+
 /** Processes of a process group that are not zombies, from /proc/<pid>/stat (field 5 is the group). */
 async function liveProcessesInGroup(group: number): Promise<number[]> {
   const live: number[] = [];
@@ -93,14 +111,7 @@ function coveredWithin1px(a: Bitmap, b: Bitmap, ax: number, bx: number): number 
 describe('PDF rendering agrees with poppler', () => {
   it('draws a text page like pdftoppm -mono at 204×196 dpi', async () => {
     await writeFile(path.join(dir, 'page.ps'), TEXT_PAGE_PS);
-    await run('gs', [
-      '-q',
-      '-dNOPAUSE',
-      '-dBATCH',
-      '-sDEVICE=pdfwrite',
-      `-sOutputFile=${path.join(dir, 'page.pdf')}`,
-      path.join(dir, 'page.ps'),
-    ]);
+    await ghostscript('page.ps', 'page.pdf', ['-sDEVICE=pdfwrite']);
     await run('pdftoppm', [
       '-mono',
       '-rx',
@@ -176,16 +187,7 @@ describe('fax TIFFs from ghostscript', () => {
       path.join(dir, 'three.pdf'),
       await pdfWithRectangles([0, 1, 2].map((i) => ({ x: 72, y: 72 + i * 200, width: 144, height: 72 }))),
     );
-    await run('gs', [
-      '-q',
-      '-dNOPAUSE',
-      '-dBATCH',
-      '-sDEVICE=tiffg4',
-      '-r204x196',
-      '-g1728x2292',
-      `-sOutputFile=${path.join(dir, 'three.tif')}`,
-      path.join(dir, 'three.pdf'),
-    ]);
+    await faxTiff('three.pdf', 'three.tif', 'fine');
     const { pages, type } = await renderer.render(await readFile(path.join(dir, 'three.tif')), {
       name: 'fax.tif',
       mode: 'text',
@@ -201,16 +203,7 @@ describe('fax TIFFs from ghostscript', () => {
   });
 
   it('re-samples a standard-resolution fax TIFF to the fine resolution being sent', async () => {
-    await run('gs', [
-      '-q',
-      '-dNOPAUSE',
-      '-dBATCH',
-      '-sDEVICE=tiffg4',
-      '-r204x98',
-      '-g1728x1146',
-      `-sOutputFile=${path.join(dir, 'std.tif')}`,
-      path.join(dir, 'three.pdf'),
-    ]);
+    await faxTiff('three.pdf', 'std.tif', 'standard');
     const { pages } = await renderer.render(await readFile(path.join(dir, 'std.tif')), {
       name: 'std.tif',
       resolution: 'fine',
