@@ -58,6 +58,8 @@ export interface DocumentRendererOptions {
   readonly workers?: number;
   /** V8 heap cap of each worker; PDFium's WASM heap is checked against the same figure. */
   readonly maxMemoryMb?: number;
+  /** LibreOffice processes at once (each needs ~200 MB and a core for a few seconds); default 2. */
+  readonly officeConversions?: number;
 }
 
 interface Job {
@@ -75,10 +77,14 @@ export class DocumentRenderer {
   #busy = 0;
   #nextId = 1;
   #closed = false;
+  readonly #officeSlots: number;
+  #officeRunning = 0;
+  readonly #officeWaiting: (() => void)[] = [];
 
   constructor(options: DocumentRendererOptions = {}) {
     this.#maxWorkers = Math.max(1, options.workers ?? availableParallelism());
     this.#maxMemoryMb = options.maxMemoryMb ?? 512;
+    this.#officeSlots = Math.max(1, options.officeConversions ?? 2);
   }
 
   async render(bytes: Uint8Array, options: RenderDocumentOptions): Promise<RenderedDocument> {
@@ -91,8 +97,15 @@ export class DocumentRenderer {
     const family = documentFamily(type);
     let input = bytes;
     if (family === 'office') {
-      const timeoutMs = Math.max(1, deadline - Date.now());
-      input = await convertOfficeToPdf(bytes, { name, type, timeoutMs, maxPdfBytes: limits.maxBytes * 4 });
+      // Waiting for a LibreOffice slot counts against the attachment's deadline.
+      input = await this.#withOfficeSlot(() =>
+        convertOfficeToPdf(bytes, {
+          name,
+          type,
+          timeoutMs: Math.max(1, deadline - Date.now()),
+          maxPdfBytes: limits.maxBytes * 4,
+        }),
+      );
     }
     const request: Omit<RenderRequest, 'id'> = {
       // A copy (Buffer#slice would share memory) whose own buffer is moved to the worker.
@@ -130,6 +143,18 @@ export class DocumentRenderer {
     this.#closed = true;
     for (const job of this.#queue.splice(0)) job.reject(new Error('the document renderer was closed'));
     await Promise.all(this.#idle.splice(0).map((worker) => worker.terminate()));
+  }
+
+  async #withOfficeSlot<T>(task: () => Promise<T>): Promise<T> {
+    while (this.#officeRunning >= this.#officeSlots)
+      await new Promise<void>((resolve) => this.#officeWaiting.push(resolve));
+    this.#officeRunning++;
+    try {
+      return await task();
+    } finally {
+      this.#officeRunning--;
+      this.#officeWaiting.shift()?.();
+    }
   }
 
   #run(request: Omit<RenderRequest, 'id'>, timeoutMs: number): Promise<RenderResponse> {

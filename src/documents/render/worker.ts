@@ -2,6 +2,7 @@
 // untrusted attachment at a time, inside a worker thread the host can terminate on a deadline and
 // whose V8 heap is capped, so a hostile file costs a worker, never the node.
 import { parentPort } from 'node:worker_threads';
+import sharp from 'sharp';
 import { type BitonalMode } from './bitonal.ts';
 import { decodeText } from './detect.ts';
 import {
@@ -74,6 +75,8 @@ async function render(request: RenderRequest): Promise<RenderedPages> {
 
 const port = parentPort;
 if (port !== null) {
+  // One document at a time: libvips' operation cache would only keep a hostile file's pixels alive.
+  sharp.cache(false);
   port.on('message', (request: RenderRequest) => {
     render(request).then(
       (result) => {

@@ -51,6 +51,18 @@ async function faxTiff(input: string, output: string, resolution: 'standard' | '
   await ghostscript(input, output, ['-sDEVICE=tiffg4', ...geometry]);
 }
 
+/** The throwaway LibreOffice profiles of running soffice processes (one per conversion). */
+async function officeProfilesInUse(): Promise<Set<string>> {
+  const profiles = new Set<string>();
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const commandLine = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    const profile = /faxswitch-office-[^/\0]+/.exec(commandLine);
+    if (profile !== null) profiles.add(profile[0]);
+  }
+  return profiles;
+}
+
 /** Processes of a process group that are not zombies, from /proc/<pid>/stat (field 5 is the group). */
 async function liveProcessesInGroup(group: number): Promise<number[]> {
   const live: number[] = [];
@@ -239,6 +251,30 @@ describe('office documents through LibreOffice', () => {
     expect(type).toBe('rtf');
     expect(pages).toHaveLength(1);
     expect(blackFraction(pages[0]!, 0, 0, 1728, 600)).toBeGreaterThan(0.01);
+  }, 60_000);
+
+  it('runs no more LibreOffice conversions at once than configured', async () => {
+    const single = new DocumentRenderer({ workers: 1, officeConversions: 1 });
+    let most = 0;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        most = Math.max(most, (await officeProfilesInUse()).size);
+        await new Promise((resolve) => setTimeout(resolve, 40));
+      }
+    })();
+    try {
+      const docs = await Promise.all([
+        single.render(minimalDocx(['one']), { name: 'one.docx' }),
+        single.render(minimalDocx(['two']), { name: 'two.docx' }),
+      ]);
+      expect(docs.map((doc) => doc.pages.length)).toEqual([1, 1]);
+    } finally {
+      sampling = false;
+      await sampler;
+      await single.close();
+    }
+    expect(most).toBe(1);
   }, 60_000);
 
   it('kills LibreOffice and its whole process group when the time limit passes', async () => {
