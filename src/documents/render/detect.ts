@@ -21,7 +21,8 @@ export type DocumentType =
   | 'doc'
   | 'xls';
 
-export type DocumentFamily = 'pdf' | 'image' | 'text' | 'office';
+/** How a type is rendered: office documents become PDF first, HTML becomes text. */
+export type DocumentFamily = 'pdf' | 'image' | 'text' | 'html' | 'office';
 
 export function documentFamily(type: DocumentType): DocumentFamily {
   switch (type) {
@@ -35,7 +36,7 @@ export function documentFamily(type: DocumentType): DocumentFamily {
       return 'image';
     case 'text':
     case 'html':
-      return 'text';
+      return type;
     default:
       return 'office';
   }

@@ -110,7 +110,7 @@ export class DocumentRenderer {
     const request: Omit<RenderRequest, 'id'> = {
       // A copy (Buffer#slice would share memory) whose own buffer is moved to the worker.
       bytes: new Uint8Array(input),
-      type: family === 'office' ? 'pdf' : family === 'text' ? (type === 'html' ? 'html' : 'text') : family,
+      type: family === 'office' ? 'pdf' : family,
       name,
       resolution: options.resolution ?? 'fine',
       paperSize: options.paperSize ?? 'a4',
