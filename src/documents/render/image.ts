@@ -23,8 +23,8 @@ export interface ImageRenderOptions {
   readonly mode: BitonalMode;
   readonly maxPages: number;
   readonly maxPixels: number;
-  /** Time left for the whole attachment. */
-  readonly deadlineMs: number;
+  /** When the whole attachment must be done (epoch milliseconds). */
+  readonly deadline: number;
 }
 
 export async function renderImage(bytes: Uint8Array, options: ImageRenderOptions): Promise<RenderedPages> {
@@ -81,7 +81,7 @@ async function renderImagePage(
   const [width, height] = swapped ? [frameHeight, header.width] : [header.width, frameHeight];
   // Pixels are taken as square: only the aspect ratio matters, the image is scaled to fill the page.
   const place = fitToPage(geometry, width, height, { marginIn: IMAGE_MARGIN_IN, verticalAlign: 'top' });
-  const secondsLeft = Math.max(1, Math.ceil((options.deadlineMs - Date.now()) / 1000));
+  const secondsLeft = Math.max(1, Math.ceil((options.deadline - Date.now()) / 1000));
   let pipeline = sharp(bytes, { page: index, limitInputPixels: options.maxPixels, failOn: 'error' })
     .timeout({ seconds: secondsLeft })
     .autoOrient();

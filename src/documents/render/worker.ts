@@ -30,6 +30,7 @@ export interface RenderRequest {
   readonly maxPages: number;
   readonly maxPixels: number;
   readonly maxHeapBytes: number;
+  /** Epoch milliseconds; the host terminates the worker then, sharp is told to stop by then. */
   readonly deadline: number;
 }
 
@@ -57,7 +58,7 @@ async function render(request: RenderRequest): Promise<RenderedPages> {
         mode: request.mode,
         maxPages,
         maxPixels: request.maxPixels,
-        deadlineMs: request.deadline,
+        deadline: request.deadline,
       });
     case 'text':
     case 'html': {

@@ -7,9 +7,10 @@ import {
   DocumentUnreadableError,
   NothingFaxableError,
   TooManyPagesError,
+  bitmapsEqual,
   type FaxResolution,
 } from '../../../../src/documents/index.ts';
-import { blackFraction, isBlack, pdfWithRectangles } from './support.ts';
+import { blackCount, blackFraction, isBlack, pdfWithRectangles, photoJpeg, textPdf } from './support.ts';
 
 const renderer = new DocumentRenderer({ workers: 1 });
 afterAll(() => renderer.close());
@@ -67,6 +68,28 @@ describe('PDF rendering', () => {
     pages.forEach((page, i) =>
       expect(isBlack(page, 20 + 204 + 100, Math.round(((72 + i * 200 + 36) / 72) * 196))).toBe(true),
     );
+  });
+
+  it('halftones a photo embedded in a PDF and leaves its text exactly as thresholded', async () => {
+    const doc = await PDFDocument.create();
+    const page = doc.addPage([595.28, 841.89]);
+    page.drawImage(await doc.embedJpg(await photoJpeg(800, 600)), { x: 50, y: 400, width: 495, height: 371 });
+    const textOnly = await textPdf(1, 20);
+    const [photo, textHalftone, textThreshold] = await Promise.all([
+      renderer.render(await doc.save(), { name: 'brochure.pdf' }),
+      renderer.render(textOnly, { name: 'letter.pdf' }),
+      renderer.render(textOnly, { name: 'letter.pdf', mode: 'text' }),
+    ]);
+    const rendered = photo.pages[0]!;
+    // The image spans x 50–545 pt, y 70–441 pt from the top; its gradient darkens to the left.
+    const left = blackFraction(rendered, 230, 300, 430, 500);
+    const right = blackFraction(rendered, 1300, 300, 1500, 500);
+    expect(left).toBeGreaterThan(right + 0.2);
+    expect(left).toBeLessThan(1);
+    expect(blackFraction(rendered, 0, 1300, 1728, 2292)).toBe(0);
+    // Text is drawn without anti-aliasing: pure black and white, so both modes agree bit for bit.
+    expect(bitmapsEqual(textHalftone.pages[0]!, textThreshold.pages[0]!)).toBe(true);
+    expect(blackCount(textHalftone.pages[0]!)).toBeGreaterThan(10_000);
   });
 
   it('refuses more pages than the limit before rendering any', async () => {
