@@ -123,9 +123,13 @@ function zipDocumentType(bytes: Uint8Array): DocumentType | undefined {
   if (local + 30 > bytes.length || view.getUint32(local, true) !== 0x04034b50) return undefined;
   const start = local + 30 + view.getUint16(local + 26, true) + view.getUint16(local + 28, true);
   const value = ascii(bytes, start, Math.min(mimetype.size, 100));
-  if (value === 'application/vnd.oasis.opendocument.text') return 'odt';
-  if (value === 'application/vnd.oasis.opendocument.spreadsheet') return 'ods';
-  if (value === 'application/vnd.oasis.opendocument.presentation') return 'odp';
+  // Variants share the prefix: text-template (.ott), text-web (HTML saved by Writer), text-master.
+  const kind = /^application\/vnd\.oasis\.opendocument\.(text|spreadsheet|presentation)(-[a-z]+)?$/.exec(
+    value,
+  )?.[1];
+  if (kind === 'text') return 'odt';
+  if (kind === 'spreadsheet') return 'ods';
+  if (kind === 'presentation') return 'odp';
   return undefined;
 }
 

@@ -39,6 +39,8 @@ describe('detectDocumentType', () => {
       ]);
     expect(detectDocumentType(odf('text'))).toBe('odt');
     expect(detectDocumentType(odf('spreadsheet'))).toBe('ods');
+    expect(detectDocumentType(odf('text-template'))).toBe('odt');
+    expect(detectDocumentType(odf('graphics'))).toBeUndefined();
     expect(detectDocumentType(zip([{ name: 'photos/cat.jpg', content: 'x' }]))).toBeUndefined();
   });
 
