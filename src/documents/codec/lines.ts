@@ -3,9 +3,9 @@
 // work on these arrays and touch whole bytes, never single pixels, so a mostly white line costs
 // a few byte comparisons.
 
-/** Room for a line of `width` pixels: every pixel may change colour, plus the sentinels. */
+/** Room for a line of `width` pixels: every pixel may change colour, one more at the end, the sentinels, slack. */
 export function changesCapacity(width: number): number {
-  return width + 4;
+  return width + 8;
 }
 
 /**
