@@ -147,7 +147,7 @@ class PageDecoder {
       }
       if (reader.atEnd) break;
       // After a bad line the true reference line is unknown: 2D lines stay bad until a 1D line.
-      const count = oneDimensional ? this.decode1D() : referenceLost ? -1 : this.decode2D();
+      const count: number = oneDimensional ? this.decode1D() : referenceLost ? -1 : this.decode2D();
       referenceLost = count < 0;
       if (count >= 0 && reader.pos <= reader.endBit) {
         this.acceptLine(count);
