@@ -65,3 +65,16 @@ function fillBlack(data: Uint8Array, offset: number, start: number, end: number)
   for (index++; index < last; index++) data[index] = 0xff;
   data[last]! |= lastMask;
 }
+
+/** Swaps black and white in packed rows, keeping the bits beyond `width` zero. */
+export function invertPixels(data: Uint8Array, width: number, rowBytes: number): void {
+  for (let i = 0; i < data.length; i++) data[i] = ~data[i]! & 0xff;
+  clearPadding(data, width, rowBytes);
+}
+
+/** Zeroes the bits beyond `width` in every row (bitmapsEqual relies on them being zero). */
+export function clearPadding(data: Uint8Array, width: number, rowBytes: number): void {
+  if (width % 8 === 0) return;
+  const mask = (0xff00 >>> (width % 8)) & 0xff;
+  for (let i = rowBytes - 1; i < data.length; i += rowBytes) data[i]! &= mask;
+}
