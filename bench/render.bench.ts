@@ -9,8 +9,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import sharp from 'sharp';
-import { encodePage } from '../src/documents/codec/index.ts';
-import { DocumentRenderer, type BitonalMode } from '../src/documents/index.ts';
+import { DocumentRenderer, encodePage, type BitonalMode } from '../src/documents/index.ts';
 import { report } from './report.ts';
 
 const execFileAsync = promisify(execFile);

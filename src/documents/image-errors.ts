@@ -36,3 +36,13 @@ export class EncryptedDocumentError extends TerminalError {
     super(message, { wire: UNSUPPORTED, ...options });
   }
 }
+
+/** The same error, its message prefixed with the page it happened on ("page 3: …"). */
+export function onPage(error: unknown, page: number): unknown {
+  if (!(error instanceof TerminalError) || error.message.startsWith('page ')) return error;
+  const PageError = error.constructor as new (
+    message: string,
+    options: FaxswitchErrorOptions,
+  ) => TerminalError;
+  return new PageError(`page ${page}: ${error.message}`, { cause: error, wire: error.wire });
+}

@@ -10,6 +10,45 @@ export {
   type FaxResolution,
 } from './page.ts';
 export {
+  InvalidImageError,
+  UnsupportedImageError,
+  ImageLimitError,
+  DecodeTimeoutError,
+  EncryptedDocumentError,
+} from './image-errors.ts';
+export {
+  decodePage,
+  encodePage,
+  DEFAULT_CODEC_LIMITS,
+  type DecodeOptions,
+  type DecodeResult,
+  type EncodeOptions,
+  type CodecLimits,
+  type CodingScheme,
+  type FillOrder,
+} from './codec/index.ts';
+export {
+  readTiff,
+  readTiffImages,
+  writeTiff,
+  nearestFaxResolution,
+  DEFAULT_MAX_PAGES,
+  type TiffReadOptions,
+  type TiffWriteOptions,
+  type TiffImage,
+  type TiffCompression,
+  type TiffPageInput,
+  type DecodedFaxPage,
+  type PageQuality,
+} from './tiff/index.ts';
+export {
+  writePdf,
+  readFaxPdf,
+  pageSizePoints,
+  type PdfWriteOptions,
+  type PdfReadOptions,
+} from './pdf/index.ts';
+export {
   DocumentRenderer,
   renderDocument,
   DEFAULT_RENDER_LIMITS,

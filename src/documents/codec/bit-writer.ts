@@ -1,6 +1,6 @@
 // Writes codes MSB first through a 32-bit accumulator: a code is shifted in and whole bytes are
 // flushed, so a run costs a shift, an or and at most three byte stores.
-import { LONG_RUN, MAX_MAKEUP, type RunCodes } from './tables.ts';
+import { LONG_RUN, MAKEUP_2560_BITS, MAKEUP_2560_CODE, MAX_MAKEUP, type RunCodes } from './tables.ts';
 
 export interface WriterMark {
   readonly length: number;
@@ -48,7 +48,7 @@ export class BitWriter {
   putRun(codes: RunCodes, run: number): void {
     let left = run;
     while (left >= LONG_RUN) {
-      this.put(codes.code[MAX_MAKEUP]!, codes.bits[MAX_MAKEUP]!);
+      this.put(MAKEUP_2560_CODE, MAKEUP_2560_BITS);
       left -= MAX_MAKEUP;
     }
     this.put(codes.code[left]!, codes.bits[left]!);
@@ -81,7 +81,7 @@ export function runBits(codes: RunCodes, run: number): number {
   let left = run;
   let bits = 0;
   while (left >= LONG_RUN) {
-    bits += codes.bits[MAX_MAKEUP]!;
+    bits += MAKEUP_2560_BITS;
     left -= MAX_MAKEUP;
   }
   return bits + codes.bits[left]!;

@@ -71,6 +71,7 @@ class PageDecoder {
   private rows = 0;
   private badLines = 0;
   private badRun = 0;
+  private badRunBeforeLastLine = 0;
   private longestBadRun = 0;
   private problem: string | undefined;
 
@@ -120,10 +121,24 @@ class PageDecoder {
   private decodeT4(twoDimensional: boolean): void {
     const reader = this.reader;
     let eolPending = false;
+    let usesEols = false;
+    let referenceLost = false;
     while (this.rows < this.maxRows) {
       this.checkClock();
-      let sawEol = eolPending || reader.readEol();
+      const sawEol = eolPending || reader.readEol();
       eolPending = false;
+      if (sawEol) {
+        usesEols = true;
+      } else if (usesEols) {
+        // Only fill up to the end: the data is over. Anything else where an EOL belongs means
+        // the previous line decoded to the right width from wrong bits: it was corrupt too.
+        if (reader.zerosAt(reader.pos) >= reader.endBit - reader.pos) break;
+        this.retractLine();
+        referenceLost = true;
+        if (!reader.seekEol()) break;
+        eolPending = true;
+        continue;
+      }
       let oneDimensional = true;
       if (sawEol) {
         if (twoDimensional) oneDimensional = reader.readBit() === 1;
@@ -131,7 +146,9 @@ class PageDecoder {
         if (reader.atEol()) break;
       }
       if (reader.atEnd) break;
-      const count = oneDimensional ? this.decode1D() : this.decode2D();
+      // After a bad line the true reference line is unknown: 2D lines stay bad until a 1D line.
+      const count: number = oneDimensional ? this.decode1D() : referenceLost ? -1 : this.decode2D();
+      referenceLost = count < 0;
       if (count >= 0 && reader.pos <= reader.endBit) {
         this.acceptLine(count);
         continue;
@@ -141,8 +158,7 @@ class PageDecoder {
         break;
       }
       this.rejectLine();
-      sawEol = reader.seekEol();
-      if (!sawEol) break;
+      if (!reader.seekEol()) break;
       eolPending = true;
     }
   }
@@ -202,7 +218,7 @@ class PageDecoder {
       const run = reader.readRun(color, width);
       if (run < 0) return -1;
       a0 += run;
-      if (a0 > width || count >= width) return -1;
+      if (a0 > width || count > width + 1) return -1;
       out[count++] = a0;
       color ^= 1;
     }
@@ -252,12 +268,27 @@ class PageDecoder {
       } else {
         return -1; // extension codes (uncompressed mode) are not supported, as in libtiff
       }
-      if (count > width) return -1;
+      if (count > width + 1) return -1; // only zero-length runs can produce more
     }
     out[count] = width;
     out[count + 1] = width;
     out[count + 2] = width;
     return count;
+  }
+
+  /** Marks the last accepted line bad after all: the line before takes its place. */
+  private retractLine(): void {
+    const offset = (this.rows - 1) * this.rowBytes;
+    if (this.rows >= 2) this.data.copyWithin(offset, offset - this.rowBytes, offset);
+    else this.data.fill(0, offset, offset + this.rowBytes);
+    // acceptLine swapped the buffers, so `current` still holds the reference before that line.
+    const retracted = this.reference;
+    this.reference = this.current;
+    this.current = retracted;
+    this.badLines++;
+    this.badRun = this.badRunBeforeLastLine + 1;
+    this.longestBadRun = Math.max(this.longestBadRun, this.badRun);
+    this.problem ??= `corrupt data at row ${this.rows}`;
   }
 
   private acceptLine(count: number): void {
@@ -267,6 +298,7 @@ class PageDecoder {
     this.reference = this.current;
     this.current = previous;
     this.rows++;
+    this.badRunBeforeLastLine = this.badRun;
     this.badRun = 0;
   }
 

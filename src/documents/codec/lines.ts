@@ -3,9 +3,9 @@
 // work on these arrays and touch whole bytes, never single pixels, so a mostly white line costs
 // a few byte comparisons.
 
-/** Room for a line of `width` pixels: every pixel may change colour, plus the sentinels. */
+/** Room for a line of `width` pixels: every pixel may change colour, one more at the end, the sentinels, slack. */
 export function changesCapacity(width: number): number {
-  return width + 4;
+  return width + 8;
 }
 
 /**
@@ -64,4 +64,17 @@ function fillBlack(data: Uint8Array, offset: number, start: number, end: number)
   data[index]! |= firstMask;
   for (index++; index < last; index++) data[index] = 0xff;
   data[last]! |= lastMask;
+}
+
+/** Swaps black and white in packed rows, keeping the bits beyond `width` zero. */
+export function invertPixels(data: Uint8Array, width: number, rowBytes: number): void {
+  for (let i = 0; i < data.length; i++) data[i] = ~data[i]! & 0xff;
+  clearPadding(data, width, rowBytes);
+}
+
+/** Zeroes the bits beyond `width` in every row (bitmapsEqual relies on them being zero). */
+export function clearPadding(data: Uint8Array, width: number, rowBytes: number): void {
+  if (width % 8 === 0) return;
+  const mask = (0xff00 >>> (width % 8)) & 0xff;
+  for (let i = rowBytes - 1; i < data.length; i += rowBytes) data[i]! &= mask;
 }

@@ -87,6 +87,10 @@ function buildRunLookup(codes: readonly (readonly [number, string])[], peekBits:
 export const WHITE_LOOKUP = buildRunLookup(WHITE_CODES, WHITE_PEEK_BITS);
 export const BLACK_LOOKUP = buildRunLookup(BLACK_CODES, BLACK_PEEK_BITS);
 
+/** The 2560 make-up code (both colours) that long runs repeat before their final codes. */
+export const MAKEUP_2560_CODE = 0b000000011111;
+export const MAKEUP_2560_BITS = 12;
+
 /** Runs shorter than this are coded as one make-up code (if >= 64) plus a terminating code. */
 export const LONG_RUN = MAX_MAKEUP + 64;
 

@@ -4,13 +4,15 @@
 // dimensions (fax widths unless `allowAnyWidth`) and a decode time budget per page.
 import { type Bitmap, type FaxPage, type FaxResolution } from '../page.ts';
 import {
+  DecodeTimeoutError,
   ImageLimitError,
   InvalidImageError,
   UnsupportedImageError,
-  DecodeTimeoutError,
+  onPage,
 } from '../image-errors.ts';
 import { decodePage } from '../codec/decode.ts';
 import { BIT_REVERSE } from '../codec/tables.ts';
+import { clearPadding, invertPixels } from '../codec/lines.ts';
 import {
   checkHeight,
   checkWidth,
@@ -221,7 +223,7 @@ function decodeImage(
     checkWidth(width, options.allowAnyWidth ?? false, limits);
     checkHeight(height, limits);
   } catch (error) {
-    throw withPage(error, page);
+    throw onPage(error, page);
   }
   if (one(TAG.BitsPerSample, 1) !== 1 || one(TAG.SamplesPerPixel, 1) !== 1) {
     throw unsupported('not a bilevel image (BitsPerSample/SamplesPerPixel ≠ 1)');
@@ -290,10 +292,10 @@ function decodeImage(
       consecutive = Math.max(consecutive, result.consecutiveBadLines);
       if (result.problem !== undefined) problem ??= `strip ${strip + 1}: ${result.problem}`;
     } catch (error) {
-      throw withPage(error, page);
+      throw onPage(error, page);
     }
   }
-  if (photometric === PHOTOMETRIC_BLACK_IS_ZERO) invert(data, width, rowBytes);
+  if (photometric === PHOTOMETRIC_BLACK_IS_ZERO) invertPixels(data, width, rowBytes);
   else if (scheme === null) clearPadding(data, width, rowBytes);
   return {
     bitmap: { width, height, rowBytes, data },
@@ -303,13 +305,6 @@ function decodeImage(
     fillOrder,
     quality: { badLines, consecutiveBadLines: consecutive, problem },
   };
-}
-
-/** Prefixes a codec limit error with the page it happened on, keeping its class. */
-function withPage(error: unknown, page: number): unknown {
-  if (error instanceof DecodeTimeoutError) return new DecodeTimeoutError(`page ${page}: ${error.message}`);
-  if (error instanceof ImageLimitError) return new ImageLimitError(`page ${page}: ${error.message}`);
-  return error;
 }
 
 /** The coding scheme of a compression + its options; null for uncompressed data. */
@@ -344,16 +339,4 @@ function copyUncompressed(bytes: Uint8Array, target: Uint8Array, fillOrder: Fill
   const length = Math.min(bytes.length, target.length);
   target.set(bytes.subarray(0, length));
   if (fillOrder === 2) for (let i = 0; i < length; i++) target[i] = BIT_REVERSE[target[i]!]!;
-}
-
-function invert(data: Uint8Array, width: number, rowBytes: number): void {
-  for (let i = 0; i < data.length; i++) data[i] = ~data[i]! & 0xff;
-  clearPadding(data, width, rowBytes);
-}
-
-/** Our Bitmaps keep the bits beyond `width` zero (bitmapsEqual relies on it). */
-function clearPadding(data: Uint8Array, width: number, rowBytes: number): void {
-  if (width % 8 === 0) return;
-  const mask = (0xff00 >>> (width % 8)) & 0xff;
-  for (let i = rowBytes - 1; i < data.length; i += rowBytes) data[i]! &= mask;
 }
