@@ -11,7 +11,7 @@ import {
   TooManyPagesError,
   TooManyPixelsError,
 } from './errors.ts';
-import { renderFaxTiff } from './fax-tiff.ts';
+import { renderFaxTiff } from './fax-pages.ts';
 import { fitToPage, type PageGeometry, type RenderedPages } from './geometry.ts';
 
 /** Quarter-inch margins: inside what every fax machine prints, so nothing of the image is cut. */

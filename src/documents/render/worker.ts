@@ -12,6 +12,7 @@ import {
   type RenderFailure,
 } from './errors.ts';
 import { pageGeometry, type PaperSize, type RenderedPages } from './geometry.ts';
+import { renderFaxPdf } from './fax-pages.ts';
 import { htmlToText } from './html.ts';
 import { renderImage } from './image.ts';
 import { renderPdf } from './pdf.ts';
@@ -44,13 +45,16 @@ async function render(request: RenderRequest): Promise<RenderedPages> {
   const { name, maxPages } = request;
   switch (request.type) {
     case 'pdf':
-      return renderPdf(request.bytes, {
-        name,
-        geometry,
-        mode: request.mode,
-        maxPages,
-        maxHeapBytes: request.maxHeapBytes,
-      });
+      return (
+        (await renderFaxPdf(request.bytes, geometry, maxPages)) ??
+        renderPdf(request.bytes, {
+          name,
+          geometry,
+          mode: request.mode,
+          maxPages,
+          maxHeapBytes: request.maxHeapBytes,
+        })
+      );
     case 'image':
       return renderImage(request.bytes, {
         name,

@@ -8,6 +8,9 @@ import {
   NothingFaxableError,
   TooManyPagesError,
   bitmapsEqual,
+  createBitmap,
+  writePdf,
+  type FaxPage,
   type FaxResolution,
 } from '../../../../src/documents/index.ts';
 import { blackCount, blackFraction, isBlack, pdfWithRectangles, photoJpeg, textPdf } from './support.ts';
@@ -90,6 +93,29 @@ describe('PDF rendering', () => {
     // Text is drawn without anti-aliasing: pure black and white, so both modes agree bit for bit.
     expect(bitmapsEqual(textHalftone.pages[0]!, textThreshold.pages[0]!)).toBe(true);
     expect(blackCount(textHalftone.pages[0]!)).toBeGreaterThan(10_000);
+  });
+
+  it('takes a fax PDF (G4 page images) back page for page, bit-exact, without re-rendering', async () => {
+    const letter = (
+      await renderer.render(await textPdf(1, 30), { name: 'letter.pdf', resolution: 'standard' })
+    ).pages[0]!;
+    // A page longer than A4, as a fax machine sends a long document: rendering would shrink it
+    // onto A4; taken as fax pages it keeps its length.
+    const long: FaxPage = { ...createBitmap(1728, 1400), resolution: 'standard' };
+    for (let y = 0; y < 1400; y += 7) long.data.fill(0xf0, y * 216 + 20, y * 216 + 40);
+    const faxPdf = await writePdf([letter, long]);
+    const same = await renderer.render(faxPdf, { name: 'received.pdf', resolution: 'standard' });
+    expect(same.pages.map((page) => page.height)).toEqual([1146, 1400]);
+    expect(bitmapsEqual(same.pages[0]!, letter)).toBe(true);
+    expect(bitmapsEqual(same.pages[1]!, long)).toBe(true);
+    // Sent at fine resolution, each standard row is simply doubled.
+    const fine = (await renderer.render(faxPdf, { name: 'received.pdf', resolution: 'fine' })).pages;
+    expect(fine.map((page) => page.height)).toEqual([2292, 2800]);
+    for (const y of [100, 300, 700]) {
+      const source = letter.data.subarray(y * 216, (y + 1) * 216);
+      expect(fine[0]!.data.subarray(2 * y * 216, (2 * y + 1) * 216)).toEqual(source);
+      expect(fine[0]!.data.subarray((2 * y + 1) * 216, (2 * y + 2) * 216)).toEqual(source);
+    }
   });
 
   it('refuses more pages than the limit before rendering any', async () => {
