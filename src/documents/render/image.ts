@@ -11,6 +11,7 @@ import {
   TooManyPagesError,
   TooManyPixelsError,
 } from './errors.ts';
+import { detectDocumentType } from './detect.ts';
 import { renderFaxTiff } from './fax-pages.ts';
 import { fitToPage, type PageGeometry, type RenderedPages } from './geometry.ts';
 
@@ -29,8 +30,10 @@ export interface ImageRenderOptions {
 
 export async function renderImage(bytes: Uint8Array, options: ImageRenderOptions): Promise<RenderedPages> {
   const { name } = options;
-  const fax = renderFaxTiff(bytes, options.geometry, options.maxPages);
-  if (fax !== undefined) return fax;
+  if (detectDocumentType(bytes) === 'tiff') {
+    const fax = renderFaxTiff(bytes, options.geometry, options.maxPages);
+    if (fax !== undefined) return fax;
+  }
   const first = await readHeader(bytes, 0, name);
   const count = first.pages ?? 1;
   if (count > options.maxPages) throw new TooManyPagesError(name, count, options.maxPages);
