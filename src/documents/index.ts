@@ -56,20 +56,21 @@ export {
   type RenderedDocument,
   type RenderLimits,
   type DocumentRendererOptions,
-} from './render/renderer.ts';
-export { detectDocumentType, type DocumentType } from './render/detect.ts';
-export { pageGeometry, type PaperSize, type PageGeometry } from './render/geometry.ts';
-export { type BitonalMode } from './render/bitonal.ts';
-export {
+  detectDocumentType,
+  type DocumentType,
+  pageGeometry,
+  type PaperSize,
+  type PageGeometry,
+  type BitonalMode,
   renderCoverPage,
   renderContinuationCoverPage,
   type CoverPageInfo,
   type ContinuationInfo,
   type CoverPageOptions,
-} from './render/cover.ts';
-export { stampHeaderLine, type HeaderLine } from './render/header.ts';
-export { renderPreviewPng, type PreviewOptions } from './render/preview.ts';
-export {
+  stampHeaderLine,
+  type HeaderLine,
+  renderPreviewPng,
+  type PreviewOptions,
   DocumentRefusedError,
   NothingFaxableError,
   PasswordProtectedError,
@@ -80,4 +81,4 @@ export {
   RenderOutOfMemoryError,
   DocumentUnreadableError,
   type RenderRefusalKind,
-} from './render/errors.ts';
+} from './render/index.ts';
