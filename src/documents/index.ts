@@ -56,21 +56,20 @@ export {
   type RenderedDocument,
   type RenderLimits,
   type DocumentRendererOptions,
-  detectDocumentType,
-  type DocumentType,
-  pageGeometry,
-  type PaperSize,
-  type PageGeometry,
-  type BitonalMode,
+} from './render/renderer.ts';
+export { detectDocumentType, type DocumentType } from './render/detect.ts';
+export { pageGeometry, type PaperSize, type PageGeometry } from './render/geometry.ts';
+export { type BitonalMode } from './render/bitonal.ts';
+export {
   renderCoverPage,
   renderContinuationCoverPage,
   type CoverPageInfo,
   type ContinuationInfo,
   type CoverPageOptions,
-  stampHeaderLine,
-  type HeaderLine,
-  renderPreviewPng,
-  type PreviewOptions,
+} from './render/cover.ts';
+export { stampHeaderLine, type HeaderLine } from './render/header.ts';
+export { renderPreviewPng, type PreviewOptions } from './render/preview.ts';
+export {
   DocumentRefusedError,
   NothingFaxableError,
   PasswordProtectedError,
@@ -81,4 +80,4 @@ export {
   RenderOutOfMemoryError,
   DocumentUnreadableError,
   type RenderRefusalKind,
-} from './render/index.ts';
+} from './render/errors.ts';
