@@ -45,6 +45,16 @@ async function ghostscript(input: string, output: string, device: readonly strin
   ]);
 }
 
+/** plain.pdf encrypted by qpdf (AES-256) with the given user password ('' = opens without one). */
+async function encryptPlainPdf(
+  output: string,
+  userPassword: string,
+  restrictions: readonly string[] = [],
+): Promise<void> {
+  const files = [path.join(dir, 'plain.pdf'), path.join(dir, output)];
+  await run('qpdf', ['--encrypt', userPassword, 'owner', '256', ...restrictions, '--', ...files]);
+}
+
 /** A multi-page G4 fax TIFF of an A4 PDF, as ghostscript's tiffg4 device writes it. */
 async function faxTiff(input: string, output: string, resolution: 'standard' | 'fine'): Promise<void> {
   const geometry = resolution === 'fine' ? ['-r204x196', '-g1728x2292'] : ['-r204x98', '-g1728x1146'];
@@ -161,31 +171,14 @@ describe('encrypted PDFs', () => {
       path.join(dir, 'plain.pdf'),
       await pdfWithRectangles([{ x: 72, y: 72, width: 72, height: 72 }]),
     );
-    await run('qpdf', [
-      '--encrypt',
-      'secret',
-      'owner',
-      '256',
-      '--',
-      path.join(dir, 'plain.pdf'),
-      path.join(dir, 'locked.pdf'),
-    ]);
+    await encryptPlainPdf('locked.pdf', 'secret');
     const refusal = renderer.render(await readFile(path.join(dir, 'locked.pdf')), { name: 'invoice.pdf' });
     await expect(refusal).rejects.toThrow(PasswordProtectedError);
     await expect(refusal).rejects.toThrow('invoice.pdf is password protected');
   });
 
   it('renders a PDF that only has an owner password (restrictions, no password to open)', async () => {
-    await run('qpdf', [
-      '--encrypt',
-      '',
-      'owner',
-      '256',
-      '--modify=none',
-      '--',
-      path.join(dir, 'plain.pdf'),
-      path.join(dir, 'restricted.pdf'),
-    ]);
+    await encryptPlainPdf('restricted.pdf', '', ['--modify=none']);
     const { pages } = await renderer.render(await readFile(path.join(dir, 'restricted.pdf')), {
       name: 'restricted.pdf',
     });
