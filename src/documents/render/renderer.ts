@@ -130,12 +130,16 @@ export class DocumentRenderer {
         new Error(response.crash),
       );
     }
-    const warnings = response.result.rotatedPages.map((page) =>
-      response.result.pages.length > 1
-        ? `page ${page} of ${name} is landscape and was turned to portrait`
-        : `${name} is landscape and was turned to portrait`,
-    );
-    return { type, pages: response.result.pages, warnings };
+    const { pages, rotatedPages } = response.result;
+    const which = (page: number): string => (pages.length > 1 ? `page ${page} of ${name}` : name);
+    const warnings = [
+      ...rotatedPages.map((page) => `${which(page)} is landscape and was turned to portrait`),
+      // Worth telling: a blank page is often a rendering surprise (white text, a missing font).
+      ...pages.flatMap((page, i) =>
+        page.data.some((byte) => byte !== 0) ? [] : [`${which(i + 1)} is blank`],
+      ),
+    ];
+    return { type, pages, warnings };
   }
 
   /** Terminates every worker; pending renders fail. */

@@ -8,6 +8,7 @@ import { decodeText } from './detect.ts';
 import {
   DocumentRefusedError,
   DocumentUnreadableError,
+  NothingFaxableError,
   toRenderFailure,
   type RenderFailure,
 } from './errors.ts';
@@ -68,11 +69,10 @@ async function render(request: RenderRequest): Promise<RenderedPages> {
     case 'html': {
       const text = decodeText(request.bytes);
       if (text === undefined) throw new DocumentUnreadableError(name, 'it is not text');
-      const pages = await renderText(request.type === 'html' ? htmlToText(text) : text, {
-        name,
-        geometry,
-        maxPages,
-      });
+      const body = request.type === 'html' ? htmlToText(text) : text;
+      // A blank fax helps no one: say so instead of sending white pages.
+      if (body.trim() === '') throw new NothingFaxableError(name, 'it contains no text');
+      const pages = await renderText(body, { name, geometry, maxPages });
       return { pages, rotatedPages: [] };
     }
   }

@@ -140,11 +140,13 @@ describe('PDF rendering', () => {
     );
   });
 
-  it('does not consume the caller’s bytes (they are copied into the worker)', async () => {
+  it('keeps the caller’s bytes (they are copied into the worker) and warns about blank pages', async () => {
     const doc = await PDFDocument.create();
     doc.addPage();
     const pdf = await doc.save();
-    await renderer.render(pdf, { name: 'blank.pdf' });
+    const { pages, warnings } = await renderer.render(pdf, { name: 'blank.pdf' });
     expect(pdf.byteLength).toBeGreaterThan(0);
+    expect(pages).toHaveLength(1);
+    expect(warnings).toEqual(['blank.pdf is blank']);
   });
 });

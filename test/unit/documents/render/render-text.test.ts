@@ -1,7 +1,12 @@
 // Plain-text and HTML bodies: wrapping, tabs, pagination, HTML reduced safely to text, and the text
 // actually on the page (compared glyph for glyph with the glyphs the renderer draws).
 import { afterAll, describe, expect, it } from 'vitest';
-import { DocumentRenderer, createBitmap, type FaxPage } from '../../../../src/documents/index.ts';
+import {
+  DocumentRenderer,
+  NothingFaxableError,
+  createBitmap,
+  type FaxPage,
+} from '../../../../src/documents/index.ts';
 import { drawText, glyphsFor } from '../../../../src/documents/render/glyphs.ts';
 import { htmlToText } from '../../../../src/documents/render/html.ts';
 import { wrapText } from '../../../../src/documents/render/text.ts';
@@ -75,6 +80,14 @@ describe('text rendering', () => {
     expect(pages[0]!.height).toBe(1146);
     expect(await showsText(pages[0]!, 'Zeile 1: Grüße', 102, 49)).toBe(true);
     expect(await showsText(pages[2]!, 'Zeile 131: Grüße', 102, 49)).toBe(true);
+  });
+
+  it('refuses bodies that would fax as blank pages', async () => {
+    await expect(renderer.render(Buffer.from(' \r\n\t\n'), { name: 'body.txt' })).rejects.toThrow(
+      new NothingFaxableError('body.txt', 'it contains no text'),
+    );
+    const imageOnly = Buffer.from('<html><body><img src="cid:logo"><script>x()</script></body></html>');
+    await expect(renderer.render(imageOnly, { name: 'body.html' })).rejects.toThrow(NothingFaxableError);
   });
 
   it('renders an HTML body as its text', async () => {
