@@ -39,7 +39,7 @@ export class EncryptedDocumentError extends TerminalError {
 
 /** The same error, its message prefixed with the page it happened on ("page 3: …"). */
 export function onPage(error: unknown, page: number): unknown {
-  if (!(error instanceof TerminalError) || error.message.startsWith('page ')) return error;
+  if (!(error instanceof TerminalError) || /^page \d+:/.test(error.message)) return error;
   const PageError = error.constructor as new (
     message: string,
     options: FaxswitchErrorOptions,

@@ -1,6 +1,7 @@
 // Reads a T.4/T.6 bit stream MSB first. The input is copied once into a zero-padded buffer (bit
 // reversed for FillOrder 2), so peeking up to 24 bits never needs a bounds check: past the end it
-// reads zeros, which no run or mode code consists of, so decoding stops there by itself.
+// reads zeros, which no run or mode code consists of, so decoding stops there by itself. The
+// line decoders keep the bit position in a local and use the free functions below.
 import { BIT_REVERSE, BLACK_LOOKUP, BLACK_PEEK_BITS, WHITE_LOOKUP, WHITE_PEEK_BITS } from './tables.ts';
 
 const PADDING_BYTES = 8;
@@ -29,10 +30,7 @@ export class BitReader {
   }
 
   peekAt(pos: number, bits: number): number {
-    const d = this.data;
-    const i = pos >>> 3;
-    const word = (d[i]! << 24) | (d[i + 1]! << 16) | (d[i + 2]! << 8) | d[i + 3]!;
-    return (word << (pos & 7)) >>> (32 - bits);
+    return peekBits(this.data, pos, bits);
   }
 
   readBit(): number {
@@ -87,19 +85,36 @@ export class BitReader {
       }
     }
   }
+}
 
-  /** One run of white (color 0) or black (1): make-up codes plus a terminating code; -1 if invalid. */
-  readRun(color: number, width: number): number {
-    let run = 0;
-    for (;;) {
-      const entry =
-        color === 0 ? WHITE_LOOKUP[this.peek(WHITE_PEEK_BITS)]! : BLACK_LOOKUP[this.peek(BLACK_PEEK_BITS)]!;
-      if (entry === 0) return -1;
-      this.pos += entry & 31;
-      const value = entry >>> 5;
-      run += value;
-      if (value < 64) return run;
-      if (run > width) return -1;
-    }
+/** `bits` (1..24) bits at bit position `pos` of a padded buffer, MSB first. */
+export function peekBits(data: Uint8Array, pos: number, bits: number): number {
+  const i = pos >>> 3;
+  const word = (data[i]! << 24) | (data[i + 1]! << 16) | (data[i + 2]! << 8) | data[i + 3]!;
+  return (word << (pos & 7)) >>> (32 - bits);
+}
+
+/** Shift that packs a run's bit count below its length in `readRunAt`'s result. */
+export const RUN_SHIFT = 12;
+export const CONSUMED_MASK = (1 << RUN_SHIFT) - 1;
+
+/**
+ * One run of white (color 0) or black (1) at `pos`: make-up codes, then a terminating code.
+ * Returns `run << RUN_SHIFT | bitsConsumed` (a run never exceeds the width, so the bits fit),
+ * or -1 when no valid code starts there or the run is longer than the line.
+ */
+export function readRunAt(data: Uint8Array, pos: number, color: number, width: number): number {
+  const table = color === 0 ? WHITE_LOOKUP : BLACK_LOOKUP;
+  const peek = color === 0 ? WHITE_PEEK_BITS : BLACK_PEEK_BITS;
+  let run = 0;
+  let p = pos;
+  for (;;) {
+    const entry = table[peekBits(data, p, peek)]!;
+    if (entry === 0) return -1;
+    p += entry & 31;
+    const value = entry >>> 5;
+    run += value;
+    if (value < 64) return p - pos > CONSUMED_MASK ? -1 : (run << RUN_SHIFT) | (p - pos);
+    if (run > width) return -1;
   }
 }

@@ -9,10 +9,11 @@ export interface WriterMark {
 }
 
 export class BitWriter {
-  private buffer: Uint8Array;
-  private length = 0;
-  private acc = 0;
-  private bits = 0;
+  // Public so the 2D line coder can hold them in locals for a line (see encode2D).
+  buffer: Uint8Array;
+  length = 0;
+  acc = 0;
+  bits = 0;
 
   constructor(initialBytes: number) {
     this.buffer = new Uint8Array(Math.max(64, initialBytes));

@@ -4,8 +4,8 @@
 // Limits: width, height, input bytes and a wall-clock budget checked every few rows.
 import { type Bitmap } from '../page.ts';
 import { DecodeTimeoutError, ImageLimitError } from '../image-errors.ts';
-import { BitReader } from './bit-reader.ts';
-import { changesCapacity, changesToRow } from './lines.ts';
+import { BitReader, CONSUMED_MASK, peekBits, readRunAt, RUN_SHIFT } from './bit-reader.ts';
+import { changesCapacity, changesToRow, SENTINELS } from './lines.ts';
 import {
   checkHeight,
   checkWidth,
@@ -15,7 +15,17 @@ import {
   type CodingScheme,
   type FillOrder,
 } from './options.ts';
-import { MODE_HORIZONTAL, MODE_LOOKUP, MODE_PASS, MODE_PEEK_BITS, MODE_VERTICAL } from './tables.ts';
+import {
+  BLACK_LOOKUP,
+  BLACK_PEEK_BITS,
+  MODE_HORIZONTAL,
+  MODE_LOOKUP,
+  MODE_PASS,
+  MODE_PEEK_BITS,
+  MODE_VERTICAL,
+  WHITE_LOOKUP,
+  WHITE_PEEK_BITS,
+} from './tables.ts';
 
 export interface DecodeOptions {
   readonly scheme: CodingScheme;
@@ -26,6 +36,8 @@ export interface DecodeOptions {
   /** Accept widths other than the fax widths (foreign TIFFs); the caller rescales. */
   readonly allowAnyWidth?: boolean;
   readonly limits?: Partial<CodecLimits>;
+  /** Zeroed buffer of rowBytes × height bytes to decode into (saves a copy); needs `height`. */
+  readonly into?: Uint8Array;
   /** Milliseconds clock for the time budget (tests pass a simulated one). */
   readonly now?: () => number;
 }
@@ -86,10 +98,14 @@ class PageDecoder {
     this.maxDecodeMs = limits.maxDecodeMs;
     this.deadline = this.now() + limits.maxDecodeMs;
     // Unknown height: start with a typical fine page and grow by doubling up to the limit.
-    this.data = new Uint8Array(this.rowBytes * (options.height ?? Math.min(2300, limits.maxHeight)));
+    const bytes = this.rowBytes * (options.height ?? Math.min(2300, limits.maxHeight));
+    if (options.into !== undefined && (options.height === undefined || options.into.length !== bytes)) {
+      throw new RangeError('decodePage: `into` needs a known height and exactly rowBytes × height bytes');
+    }
+    this.data = options.into ?? new Uint8Array(bytes);
     this.reference = new Int32Array(changesCapacity(this.width));
     this.current = new Int32Array(changesCapacity(this.width));
-    this.reference.fill(this.width, 0, 3); // the imaginary all-white line above the page
+    this.reference.fill(this.width, 0, SENTINELS); // the imaginary all-white line above the page
   }
 
   run(): DecodeResult {
@@ -209,71 +225,91 @@ class PageDecoder {
 
   private decode1D(): number {
     const reader = this.reader;
+    const data = reader.data;
     const width = this.width;
     const out = this.current;
+    let pos = reader.pos;
     let a0 = 0;
     let color = 0;
     let count = 0;
     while (a0 < width) {
-      const run = reader.readRun(color, width);
-      if (run < 0) return -1;
-      a0 += run;
-      if (a0 > width || count > width + 1) return -1;
+      const packed = readRunAt(data, pos, color, width);
+      if (packed < 0) break;
+      pos += packed & CONSUMED_MASK;
+      a0 += packed >>> RUN_SHIFT;
+      if (a0 > width || count > width + 1) break;
       out[count++] = a0;
       color ^= 1;
     }
-    out[count] = width;
-    out[count + 1] = width;
-    out[count + 2] = width;
-    return count;
+    reader.pos = pos;
+    if (a0 !== width) return -1;
+    return withSentinels(out, count, width);
   }
 
+  /**
+   * T.4 two-dimensional / T.6 line against `reference`: the hottest loop of the decoder, so the
+   * bit position lives in a local and runs are read inline (measured faster than a bit buffer).
+   */
   private decode2D(): number {
     const reader = this.reader;
+    const data = reader.data;
     const width = this.width;
     const ref = this.reference;
     const out = this.current;
+    let pos = reader.pos;
     let a0 = -1;
     let color = 0;
     let count = 0;
     let bi = 0;
-    while (a0 < width) {
+    line: while (a0 < width) {
       // b1: first changing element of the reference line right of a0 with the opposite colour
-      // (even indexes are white-to-black changes). a1 may lie left of the last b1, so step back.
-      while (bi > 0 && ref[bi - 1]! > a0) bi--;
-      while (ref[bi]! <= a0 || (bi & 1) !== color) bi++;
-      const entry = MODE_LOOKUP[reader.peek(MODE_PEEK_BITS)]!;
-      if (entry === 0) return -1;
-      reader.pos += entry & 15;
+      // of a0's. Even indexes are white-to-black changes, so b1's index has the parity of
+      // `color`: fix the parity, step back while still right of a0 (a1 can lie left of the last
+      // b1), then forward in steps of two.
+      if ((bi & 1) !== color) bi = bi > 0 ? bi - 1 : 1;
+      while (bi >= 2 && ref[bi - 2]! > a0) bi -= 2;
+      while (ref[bi]! <= a0) bi += 2;
+      const entry = MODE_LOOKUP[peekBits(data, pos, MODE_PEEK_BITS)]!;
+      if (entry === 0) break;
+      pos += entry & 15;
       const mode = entry >>> 4;
       if (mode >= MODE_VERTICAL - 3) {
         const a1 = ref[bi]! + mode - MODE_VERTICAL;
-        if (a1 < a0 || a1 < 0 || a1 > width) return -1;
+        if (a1 < a0 || a1 < 0 || a1 > width) break;
         out[count++] = a1;
         a0 = a1;
         color ^= 1;
       } else if (mode === MODE_PASS) {
         a0 = ref[bi + 1]!;
       } else if (mode === MODE_HORIZONTAL) {
-        const first = reader.readRun(color, width);
-        if (first < 0) return -1;
-        const second = reader.readRun(color ^ 1, width);
-        if (second < 0) return -1;
-        const a1 = (a0 < 0 ? 0 : a0) + first;
-        const a2 = a1 + second;
-        if (a2 > width) return -1;
-        out[count++] = a1;
-        out[count++] = a2;
-        a0 = a2;
+        let a1 = a0 < 0 ? 0 : a0;
+        // Two runs: one of the current colour, then one of the other.
+        for (let half = 0; half < 2; half++) {
+          const black = color ^ half;
+          const table = black ? BLACK_LOOKUP : WHITE_LOOKUP;
+          const peek = black ? BLACK_PEEK_BITS : WHITE_PEEK_BITS;
+          let run = 0;
+          for (;;) {
+            const code = table[peekBits(data, pos, peek)]!;
+            if (code === 0) break line;
+            pos += code & 31;
+            run += code >>> 5;
+            if (code >>> 5 < 64) break;
+            if (run > width) break line;
+          }
+          a1 += run;
+          if (a1 > width) break line;
+          out[count++] = a1;
+        }
+        a0 = a1;
       } else {
-        return -1; // extension codes (uncompressed mode) are not supported, as in libtiff
+        break; // extension codes (uncompressed mode) are not supported, as in libtiff
       }
-      if (count > width + 1) return -1; // only zero-length runs can produce more
+      if (count > width + 1) break; // only zero-length runs can produce more
     }
-    out[count] = width;
-    out[count + 1] = width;
-    out[count + 2] = width;
-    return count;
+    reader.pos = pos;
+    if (a0 < width) return -1;
+    return withSentinels(out, count, width);
   }
 
   /** Marks the last accepted line bad after all: the line before takes its place. */
@@ -331,4 +367,10 @@ class PageDecoder {
       );
     }
   }
+}
+
+/** Four entries equal to the width end every line (see SENTINELS in lines.ts). */
+function withSentinels(changes: Int32Array, count: number, width: number): number {
+  changes.fill(width, count, count + SENTINELS);
+  return count;
 }

@@ -4,7 +4,7 @@
 // line, optional byte-aligned EOLs, optional RTC; EOFB after MMR).
 import { type Bitmap } from '../page.ts';
 import { BitWriter, runBits } from './bit-writer.ts';
-import { changesCapacity, rowToChanges } from './lines.ts';
+import { changesCapacity, rowToChanges, SENTINELS, wordView } from './lines.ts';
 import { type CodingScheme, type FillOrder } from './options.ts';
 import {
   BIT_REVERSE,
@@ -15,6 +15,7 @@ import {
   HORIZONTAL_CODE,
   PASS_BITS,
   PASS_CODE,
+  LONG_RUN,
   VERTICAL_BITS,
   VERTICAL_CODE,
   WHITE_RUN_CODES,
@@ -39,10 +40,11 @@ export interface EncodeOptions {
 
 export function encodePage(bitmap: Bitmap, options: EncodeOptions): Uint8Array {
   const { width, height, rowBytes, data } = bitmap;
+  const words = wordView(data);
   const writer = new BitWriter(Math.ceil((rowBytes * height) / 6) + 64);
   let current = new Int32Array(changesCapacity(width));
   let reference = new Int32Array(changesCapacity(width));
-  reference.fill(width, 0, 3);
+  reference.fill(width, 0, SENTINELS);
   const lineReserve = Math.ceil(width * 1.5) + 16 + Math.ceil((options.minRowBits ?? 0) / 8);
   const scheme = options.scheme;
   const k = Math.max(1, options.k ?? 4);
@@ -53,7 +55,7 @@ export function encodePage(bitmap: Bitmap, options: EncodeOptions): Uint8Array {
 
   for (let row = 0; row < height; row++) {
     writer.reserve(lineReserve);
-    const count = rowToChanges(data, row * rowBytes, width, current);
+    const count = rowToChanges(data, words, row * rowBytes, width, current);
     if (scheme === 'mmr') {
       encode2D(writer, current, reference, width);
     } else if (scheme === 'rle') {
@@ -106,12 +108,38 @@ export function encodePage(bitmap: Bitmap, options: EncodeOptions): Uint8Array {
 }
 
 function encode1D(writer: BitWriter, changes: Int32Array, count: number, width: number): void {
+  if (width >= LONG_RUN) {
+    // Runs may need repeated 2560 make-up codes: the general path.
+    let position = 0;
+    for (let i = 0; i <= count; i++) {
+      const next = i < count ? changes[i]! : width;
+      writer.putRun(i & 1 ? BLACK_RUN_CODES : WHITE_RUN_CODES, next - position);
+      position = next;
+    }
+    return;
+  }
+  // Every run is one table entry; the accumulator lives in locals for the line.
+  const out = writer.buffer;
+  let length = writer.length;
+  let acc = writer.acc;
+  let bits = writer.bits;
   let position = 0;
   for (let i = 0; i <= count; i++) {
     const next = i < count ? changes[i]! : width;
-    writer.putRun(i & 1 ? BLACK_RUN_CODES : WHITE_RUN_CODES, next - position);
+    const codes = i & 1 ? BLACK_RUN_CODES : WHITE_RUN_CODES;
+    const run = next - position;
+    const runBits = codes.bits[run]!;
+    acc = (acc << runBits) | codes.code[run]!;
+    bits += runBits;
+    while (bits >= 8) {
+      bits -= 8;
+      out[length++] = acc >>> bits;
+    }
     position = next;
   }
+  writer.length = length;
+  writer.acc = acc;
+  writer.bits = bits;
 }
 
 function bits1D(changes: Int32Array, count: number, width: number): number {
@@ -125,8 +153,15 @@ function bits1D(changes: Int32Array, count: number, width: number): number {
   return bits;
 }
 
-/** T.4 §4.2.1.3 / T.6: pass, vertical or horizontal mode for each changing element. */
+/**
+ * T.4 4.2.1.3 / T.6: pass, vertical or horizontal mode for each changing element. The hottest
+ * loop of the encoder, so the writer's accumulator lives in locals for the whole line.
+ */
 function encode2D(writer: BitWriter, line: Int32Array, ref: Int32Array, width: number): void {
+  const out = writer.buffer;
+  let length = writer.length;
+  let acc = writer.acc;
+  let bits = writer.bits;
   let a0 = -1;
   let color = 0;
   let ai = 0; // index of a1: the first changing element of the coding line right of a0
@@ -137,24 +172,65 @@ function encode2D(writer: BitWriter, line: Int32Array, ref: Int32Array, width: n
     const a1 = line[ai]!;
     const b1 = ref[bi]!;
     const b2 = ref[bi + 1]!;
+    let code: number;
+    let count: number;
     if (b2 < a1) {
-      writer.put(PASS_CODE, PASS_BITS);
+      code = PASS_CODE;
+      count = PASS_BITS;
       a0 = b2;
-      continue;
-    }
-    const delta = a1 - b1;
-    if (delta >= -3 && delta <= 3) {
-      writer.put(VERTICAL_CODE[delta + 3]!, VERTICAL_BITS[delta + 3]!);
+    } else if (a1 - b1 >= -3 && a1 - b1 <= 3) {
+      code = VERTICAL_CODE[a1 - b1 + 3]!;
+      count = VERTICAL_BITS[a1 - b1 + 3]!;
       a0 = a1;
       color ^= 1;
       ai++;
     } else {
       const a2 = line[ai + 1]!;
-      writer.put(HORIZONTAL_CODE, HORIZONTAL_BITS);
-      writer.putRun(color === 0 ? WHITE_RUN_CODES : BLACK_RUN_CODES, a1 - (a0 < 0 ? 0 : a0));
-      writer.putRun(color === 0 ? BLACK_RUN_CODES : WHITE_RUN_CODES, a2 - a1);
+      const first = a1 - (a0 < 0 ? 0 : a0);
+      const second = a2 - a1;
+      if (first >= LONG_RUN || second >= LONG_RUN) {
+        // Only pages wider than 2623 pixels get here: take the general path.
+        writer.length = length;
+        writer.acc = acc;
+        writer.bits = bits;
+        writer.put(HORIZONTAL_CODE, HORIZONTAL_BITS);
+        writer.putRun(color === 0 ? WHITE_RUN_CODES : BLACK_RUN_CODES, first);
+        writer.putRun(color === 0 ? BLACK_RUN_CODES : WHITE_RUN_CODES, second);
+        length = writer.length;
+        acc = writer.acc;
+        bits = writer.bits;
+        a0 = a2;
+        ai += 2;
+        continue;
+      }
+      const firstCodes = color === 0 ? WHITE_RUN_CODES : BLACK_RUN_CODES;
+      const secondCodes = color === 0 ? BLACK_RUN_CODES : WHITE_RUN_CODES;
+      // H, the first run, then (below) the second run: each write at most 25 bits.
+      acc = (acc << HORIZONTAL_BITS) | HORIZONTAL_CODE;
+      bits += HORIZONTAL_BITS;
+      while (bits >= 8) {
+        bits -= 8;
+        out[length++] = acc >>> bits;
+      }
+      acc = (acc << firstCodes.bits[first]!) | firstCodes.code[first]!;
+      bits += firstCodes.bits[first]!;
+      while (bits >= 8) {
+        bits -= 8;
+        out[length++] = acc >>> bits;
+      }
+      code = secondCodes.code[second]!;
+      count = secondCodes.bits[second]!;
       a0 = a2;
       ai += 2;
     }
+    acc = (acc << count) | code;
+    bits += count;
+    while (bits >= 8) {
+      bits -= 8;
+      out[length++] = acc >>> bits;
+    }
   }
+  writer.length = length;
+  writer.acc = acc;
+  writer.bits = bits;
 }

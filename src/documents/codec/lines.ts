@@ -1,7 +1,13 @@
 // Scan lines as run boundaries ("changing elements"): the positions where the colour changes,
-// starting from white, followed by three sentinels equal to the width. Both coding directions
+// starting from white, followed by SENTINELS entries equal to the width. Both coding directions
 // work on these arrays and touch whole bytes, never single pixels, so a mostly white line costs
 // a few byte comparisons.
+
+/**
+ * Entries equal to the width after the last change: b1/b2 searches that step by two past the
+ * end (b2 = the entry after b1) always land on one.
+ */
+export const SENTINELS = 4;
 
 /** Room for a line of `width` pixels: every pixel may change colour, one more at the end, the sentinels, slack. */
 export function changesCapacity(width: number): number {
@@ -9,10 +15,24 @@ export function changesCapacity(width: number): number {
 }
 
 /**
- * Fills `out` with the changing elements of one packed row (MSB first, 1 = black) and returns
- * their count; `out[count..count+2]` are set to `width` as sentinels.
+ * A 32-bit view of a bitmap's bytes for `rowToChanges` to skip four white (or black) bytes at a
+ * time, or null when the buffer is not 4-byte aligned.
  */
-export function rowToChanges(data: Uint8Array, offset: number, width: number, out: Int32Array): number {
+export function wordView(data: Uint8Array): Int32Array | null {
+  return data.byteOffset % 4 === 0 ? new Int32Array(data.buffer, data.byteOffset, data.length >>> 2) : null;
+}
+
+/**
+ * Fills `out` with the changing elements of one packed row (MSB first, 1 = black) and returns
+ * their count, followed by the sentinels.
+ */
+export function rowToChanges(
+  data: Uint8Array,
+  words: Int32Array | null,
+  offset: number,
+  width: number,
+  out: Int32Array,
+): number {
   let count = 0;
   let x = 0;
   let invert = 0; // 0 while looking for black (current colour white), 0xff for white
@@ -22,6 +42,11 @@ export function rowToChanges(data: Uint8Array, offset: number, width: number, ou
     let byte = (data[index]! ^ invert) & (0xff >>> (x & 7));
     while (byte === 0) {
       index++;
+      if (words !== null && (index & 3) === 0) {
+        // Whole words of the current colour: 0 when white, all ones (-1) when black.
+        const same = invert === 0 ? 0 : -1;
+        while (index + 4 <= rowEnd && words[index >>> 2] === same) index += 4;
+      }
       if (index >= rowEnd) break;
       byte = data[index]! ^ invert;
     }
@@ -31,9 +56,7 @@ export function rowToChanges(data: Uint8Array, offset: number, width: number, ou
     out[count++] = x;
     invert ^= 0xff;
   }
-  out[count] = width;
-  out[count + 1] = width;
-  out[count + 2] = width;
+  out.fill(width, count, count + SENTINELS);
   return count;
 }
 

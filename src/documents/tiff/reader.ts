@@ -285,8 +285,8 @@ function decodeImage(
         allowAnyWidth: options.allowAnyWidth ?? false,
         limits: { ...limits, maxDecodeMs: remainingMs },
         now,
+        into: target,
       });
-      target.set(result.bitmap.data);
       badLines += result.badLines;
       // Strips are decoded independently; a bad run is counted within its strip.
       consecutive = Math.max(consecutive, result.consecutiveBadLines);

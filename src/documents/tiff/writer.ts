@@ -216,8 +216,8 @@ function encodeStrip(
 ): Uint8Array {
   const scheme = SCHEMES[compression];
   if (scheme === null) {
-    const bytes = bitmap.data.slice();
-    return options.fillOrder === 2 ? reverseBits(bytes) : bytes;
+    // The file is assembled by copying chunks, so MSB-first rows need no copy of their own.
+    return options.fillOrder === 2 ? reverseBits(bitmap.data.slice()) : bitmap.data;
   }
   return encodePage(bitmap, {
     scheme,
