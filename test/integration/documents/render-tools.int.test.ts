@@ -318,3 +318,18 @@ describe('office documents through LibreOffice', () => {
     });
   }, 30_000);
 });
+
+describe('renderDocument (the process-wide renderer)', () => {
+  it('renders and then lets a short-lived process (a CLI, a script) exit on its own', async () => {
+    const script = [
+      `import { renderDocument } from ${JSON.stringify(path.resolve('src/documents/index.ts'))};`,
+      "const { pages } = await renderDocument(Buffer.from('hello'), { name: 'note.txt' });",
+      'console.log(pages.length, pages[0].width, pages[0].height);',
+    ].join('\n');
+    await writeFile(path.join(dir, 'cli.ts'), script);
+    const started = performance.now();
+    const { stdout } = await run(process.execPath, [path.join(dir, 'cli.ts')], { timeout: 20_000 });
+    expect(stdout.trim()).toBe('1 1728 2292');
+    expect(performance.now() - started).toBeLessThan(20_000);
+  }, 30_000);
+});
