@@ -94,6 +94,9 @@ export class DocumentRenderer {
     if (bytes.length > limits.maxBytes) throw new DocumentTooLargeError(name, bytes.length, limits.maxBytes);
     const type = detectDocumentType(bytes);
     if (type === undefined) throw new NothingFaxableError(name);
+    // Only LibreOffice Writer and Calc are installed (scripts/setup); Impress is not.
+    if (type === 'pptx' || type === 'odp')
+      throw new NothingFaxableError(name, 'it is a presentation; send it as a PDF');
     const family = documentFamily(type);
     let input = bytes;
     if (family === 'office') {

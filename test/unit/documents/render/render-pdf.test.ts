@@ -13,7 +13,7 @@ import {
   type FaxPage,
   type FaxResolution,
 } from '../../../../src/documents/index.ts';
-import { blackCount, blackFraction, isBlack, pdfWithRectangles, photoJpeg, textPdf } from './support.ts';
+import { blackCount, blackFraction, isBlack, pdfWithRectangles, photoJpeg, textPdf, zip } from './support.ts';
 
 const renderer = new DocumentRenderer({ workers: 1 });
 afterAll(() => renderer.close());
@@ -131,6 +131,13 @@ describe('PDF rendering', () => {
     const pdf = await pdfWithRectangles([{ x: 0, y: 0, width: 10, height: 10 }]);
     const damaged = Buffer.concat([Buffer.from(pdf.subarray(0, 200)), Buffer.alloc(300, 0x41)]);
     await expect(renderer.render(damaged, { name: 'broken.pdf' })).rejects.toThrow(DocumentUnreadableError);
+  });
+
+  it('refuses presentations, which the installed LibreOffice cannot open, with advice', async () => {
+    const pptx = zip([{ name: 'ppt/presentation.xml', content: '<p/>' }]);
+    await expect(renderer.render(pptx, { name: 'deck.pptx' })).rejects.toThrow(
+      'nothing faxable in deck.pptx: it is a presentation; send it as a PDF',
+    );
   });
 
   it('refuses content that is nothing faxable, naming the attachment', async () => {
