@@ -246,13 +246,16 @@ describe('office documents through LibreOffice', () => {
     expect(blackFraction(pages[0]!, 0, 0, 1728, 600)).toBeGreaterThan(0.01);
   }, 60_000);
 
-  it('recognises and renders XLSX and ODT files as LibreOffice writes them', async () => {
+  it('recognises and renders XLSX, ODT, DOC and XLS files as LibreOffice writes them', async () => {
     await writeFile(path.join(dir, 'table.csv'), 'Item,Amount\nWidgets,300\nGadgets,42\n');
     await writeFile(path.join(dir, 'letter.docx'), minimalDocx(['Hello ODT']));
     const profile = `-env:UserInstallation=file://${path.join(dir, 'lo-profile')}`;
+    // One LibreOffice run per target format; each converts its input next to it.
     for (const [target, input] of [
       ['xlsx', 'table.csv'],
+      ['xls', 'table.csv'],
       ['odt', 'letter.docx'],
+      ['doc', 'letter.docx'],
     ] as const) {
       await run('soffice', [
         profile,
@@ -264,14 +267,18 @@ describe('office documents through LibreOffice', () => {
         path.join(dir, input),
       ]);
     }
-    const xlsx = await renderer.render(await readFile(path.join(dir, 'table.xlsx')), { name: 'table.xlsx' });
-    const odt = await renderer.render(await readFile(path.join(dir, 'letter.odt')), { name: 'letter.odt' });
-    expect([xlsx.type, odt.type]).toEqual(['xlsx', 'odt']);
-    for (const { pages } of [xlsx, odt]) {
-      expect(pages).toHaveLength(1);
-      expect(blackFraction(pages[0]!, 0, 0, 1728, 600)).toBeGreaterThan(0.001);
+    for (const [file, type] of [
+      ['table.xlsx', 'xlsx'],
+      ['table.xls', 'xls'],
+      ['letter.odt', 'odt'],
+      ['letter.doc', 'doc'],
+    ] as const) {
+      const rendered = await renderer.render(await readFile(path.join(dir, file)), { name: file });
+      expect(rendered.type).toBe(type);
+      expect(rendered.pages).toHaveLength(1);
+      expect(blackFraction(rendered.pages[0]!, 0, 0, 1728, 600)).toBeGreaterThan(0.001);
     }
-  }, 60_000);
+  }, 90_000);
 
   it('runs no more LibreOffice conversions at once than configured', async () => {
     const single = new DocumentRenderer({ workers: 1, officeConversions: 1 });
