@@ -31,6 +31,7 @@ export {
   readTiff,
   readTiffImages,
   writeTiff,
+  writeTiffParts,
   nearestFaxResolution,
   DEFAULT_MAX_PAGES,
   type TiffReadOptions,

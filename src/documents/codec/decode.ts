@@ -5,7 +5,7 @@
 import { type Bitmap } from '../page.ts';
 import { DecodeTimeoutError, ImageLimitError } from '../image-errors.ts';
 import { BitReader, CONSUMED_MASK, peekBits, readRunAt, RUN_SHIFT } from './bit-reader.ts';
-import { changesCapacity, changesToRow, SENTINELS } from './lines.ts';
+import { changesCapacity, changesToRow, findB1, SENTINELS } from './lines.ts';
 import {
   checkHeight,
   checkWidth,
@@ -262,13 +262,7 @@ class PageDecoder {
     let count = 0;
     let bi = 0;
     line: while (a0 < width) {
-      // b1: first changing element of the reference line right of a0 with the opposite colour
-      // of a0's. Even indexes are white-to-black changes, so b1's index has the parity of
-      // `color`: fix the parity, step back while still right of a0 (a1 can lie left of the last
-      // b1), then forward in steps of two.
-      if ((bi & 1) !== color) bi = bi > 0 ? bi - 1 : 1;
-      while (bi >= 2 && ref[bi - 2]! > a0) bi -= 2;
-      while (ref[bi]! <= a0) bi += 2;
+      bi = findB1(ref, bi, a0, color);
       const entry = MODE_LOOKUP[peekBits(data, pos, MODE_PEEK_BITS)]!;
       if (entry === 0) break;
       pos += entry & 15;

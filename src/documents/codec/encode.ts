@@ -4,7 +4,7 @@
 // line, optional byte-aligned EOLs, optional RTC; EOFB after MMR).
 import { type Bitmap } from '../page.ts';
 import { BitWriter, runBits } from './bit-writer.ts';
-import { changesCapacity, rowToChanges, SENTINELS, wordView } from './lines.ts';
+import { changesCapacity, findB1, rowToChanges, SENTINELS, wordView } from './lines.ts';
 import { type CodingScheme, type FillOrder } from './options.ts';
 import {
   BIT_REVERSE,
@@ -167,8 +167,7 @@ function encode2D(writer: BitWriter, line: Int32Array, ref: Int32Array, width: n
   let ai = 0; // index of a1: the first changing element of the coding line right of a0
   let bi = 0;
   while (a0 < width) {
-    while (bi > 0 && ref[bi - 1]! > a0) bi--;
-    while (ref[bi]! <= a0 || (bi & 1) !== color) bi++;
+    bi = findB1(ref, bi, a0, color);
     const a1 = line[ai]!;
     const b1 = ref[bi]!;
     const b2 = ref[bi + 1]!;

@@ -60,6 +60,20 @@ export function rowToChanges(
   return count;
 }
 
+/**
+ * The index of b1 in a reference line: its first changing element right of a0 whose colour is
+ * the opposite of a0's (`color`). Even indexes are white-to-black changes, so b1's index has the
+ * parity of `color`. Starting from the previous b1: fix the parity, step back while still right
+ * of a0 (a1 may lie left of the last b1), then forward in steps of two. b2 is the next entry.
+ */
+export function findB1(ref: Int32Array, previous: number, a0: number, color: number): number {
+  let bi = previous;
+  if ((bi & 1) !== color) bi = bi > 0 ? bi - 1 : 1;
+  while (bi >= 2 && ref[bi - 2]! > a0) bi -= 2;
+  while (ref[bi]! <= a0) bi += 2;
+  return bi;
+}
+
 /** Paints the black spans described by `changes[0..count)` into a zeroed row. */
 export function changesToRow(
   changes: Int32Array,

@@ -9,4 +9,10 @@ export {
   type DecodedFaxPage,
   type PageQuality,
 } from './reader.ts';
-export { writeTiff, type TiffWriteOptions, type TiffCompression, type TiffPageInput } from './writer.ts';
+export {
+  writeTiff,
+  writeTiffParts,
+  type TiffWriteOptions,
+  type TiffCompression,
+  type TiffPageInput,
+} from './writer.ts';
