@@ -167,7 +167,7 @@ export class SipNetwork {
     socket.on('close', () => {
       if (this.#streams.get(key) === socket) this.#streams.delete(key);
     });
-    let buffer = Buffer.alloc(0);
+    let buffer: Buffer = Buffer.alloc(0);
     socket.on('data', (chunk: Buffer) => {
       buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
       for (;;) {

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';
-import sip, { type NameAddr, type SipMessage } from 'sip';
+import sip, { type NameAddr, type SipMessage, type SipUri } from 'sip';
 import type { Remote, SipProtocol } from './network.ts';
 
 export function newTag(): string {
@@ -69,7 +69,7 @@ export function uriOf(value: unknown): string | undefined {
   if (Array.isArray(value) && value.length > 0) {
     const first = value[0] as { uri?: unknown };
     if (typeof first.uri === 'string') return first.uri;
-    if (typeof first.uri === 'object' && first.uri !== null) return sip.stringifyUri(first.uri as sip.SipUri);
+    if (typeof first.uri === 'object' && first.uri !== null) return sip.stringifyUri(first.uri as SipUri);
   }
   return undefined;
 }
