@@ -265,9 +265,10 @@ export class SrfSignalling implements CallControl {
             ...(trunk.username === undefined ? {} : { auth: { username: trunk.username, password: trunk.password ?? '' } }),
           },
           {
-            cbRequest: (req: SrfRequest) => {
+            // srf calls this as (err, req), whatever its typings say.
+            cbRequest: ((_error: unknown, req: SrfRequest) => {
               sent = req;
-            },
+            }) as unknown as (req: SrfRequest) => void,
             cbProvisional: (res: SrfResponse) => {
               if (phase === 'setup') {
                 phase = 'ringing';
