@@ -4,7 +4,7 @@
 // before the fax layer sees an offer; outbound calls go through the trunk pool with failover.
 import Srf from 'drachtio-srf';
 import { once } from 'node:events';
-import type { AddressInfo, Server } from 'node:net';
+import type { AddressInfo, Server, Socket } from 'node:net';
 import type { Logger } from '../observability/index.ts';
 import {
   formatFaxJobHeader,
@@ -75,6 +75,7 @@ export class SrfSignalling implements CallControl {
   readonly #sessions = new Set<SrfCallSession>();
   #handler: InboundCallHandler | undefined;
   #listenServer: Server | undefined;
+  readonly #serverSockets = new Set<Socket>();
   #connected: Promise<void>;
 
   private constructor(options: SrfSignallingOptions) {
@@ -108,6 +109,10 @@ export class SrfSignalling implements CallControl {
     } else {
       const server = signalling.#srf.listen({ host: connection.host, port: connection.port, secret: connection.secret }) as unknown as Server;
       signalling.#listenServer = server;
+      server.on('connection', (socket: Socket) => {
+        signalling.#serverSockets.add(socket);
+        socket.once('close', () => signalling.#serverSockets.delete(socket));
+      });
       if (!server.listening) await once(server, 'listening');
     }
     return signalling;
@@ -140,7 +145,10 @@ export class SrfSignalling implements CallControl {
     await Promise.allSettled([...this.#sessions].map((session) => session.hangup()));
     if (this.#listenServer !== undefined) {
       const server = this.#listenServer;
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const socket of this.#serverSockets) socket.destroy();
+      await closed;
+      return;
     }
     this.#srf.disconnect();
   }
