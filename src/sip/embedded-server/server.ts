@@ -177,6 +177,7 @@ export class EmbeddedDrachtioServer {
   }
 
   async close(): Promise<void> {
+    if (this.#closing) return;
     this.#closing = true;
     for (const dialog of this.#dialogs.values()) clearTimeout(dialog.retransmit2xx);
     this.#transactions.destroy();
