@@ -41,8 +41,7 @@ export type ModifyResult =
   | { readonly accepted: false; readonly status: number; readonly byPolicy: boolean };
 
 export type PeerOfferDecision =
-  | { readonly kind: 'accept'; readonly sdp: string }
-  | { readonly kind: 'refuse'; readonly status: number };
+  { readonly kind: 'accept'; readonly sdp: string } | { readonly kind: 'refuse'; readonly status: number };
 
 export type CallEndReason = 'remote-hangup' | 'local-hangup' | 'transport-lost';
 
@@ -100,7 +99,8 @@ export interface DialRequest {
 
 /** `X-Fax-Job: <job>;attempt=<n>;epoch=<e>` — the edge rejects a stale epoch. */
 export function formatFaxJobHeader(tag: FaxJobTag): string {
-  if (!/^[A-Za-z0-9._:-]{1,128}$/.test(tag.job)) throw new RangeError(`fax job id '${tag.job}' is not a SIP token`);
+  if (!/^[A-Za-z0-9._:-]{1,128}$/.test(tag.job))
+    throw new RangeError(`fax job id '${tag.job}' is not a SIP token`);
   return `${tag.job};attempt=${tag.attempt};epoch=${tag.epoch}`;
 }
 

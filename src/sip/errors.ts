@@ -47,7 +47,10 @@ export function errorForStatus(failure: SipFailure): FaxswitchError {
     case 408:
     case 480:
     case 487:
-      return new NoAnswerError(describe('no answer', failure), { ...options, retryAfterMs: failure.retryAfterMs });
+      return new NoAnswerError(describe('no answer', failure), {
+        ...options,
+        retryAfterMs: failure.retryAfterMs,
+      });
     case 404:
     case 484:
     case 604:
@@ -60,7 +63,10 @@ export function errorForStatus(failure: SipFailure): FaxswitchError {
       return new MediaRefusedError(describe('media refused', failure), options);
   }
   if (status >= 500 && status < 600) {
-    return new CongestionError(describe('carrier unavailable', failure), { ...options, retryAfterMs: failure.retryAfterMs });
+    return new CongestionError(describe('carrier unavailable', failure), {
+      ...options,
+      retryAfterMs: failure.retryAfterMs,
+    });
   }
   return new CallRejectedError(describe('rejected', failure), options);
 }

@@ -20,7 +20,12 @@ export function isSessionRefresh(previousRemoteSdp: string, offer: string): bool
   if (offer.trim() === '') return true;
   const before = sdpOrigin(previousRemoteSdp);
   const after = sdpOrigin(offer);
-  return before !== undefined && after !== undefined && before.sessionId === after.sessionId && before.version === after.version;
+  return (
+    before !== undefined &&
+    after !== undefined &&
+    before.sessionId === after.sessionId &&
+    before.version === after.version
+  );
 }
 
 /** True when the SDP offers T.38 over UDPTL (an `m=image … udptl t38` line with a port). */

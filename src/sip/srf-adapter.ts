@@ -4,7 +4,7 @@
 // before the fax layer sees an offer; outbound calls go through the trunk pool with failover.
 import Srf from 'drachtio-srf';
 import { once } from 'node:events';
-import type { AddressInfo, Server, Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import type { Logger } from '../observability/index.ts';
 import {
   formatFaxJobHeader,
@@ -105,10 +105,18 @@ export class SrfSignalling implements CallControl {
     const signalling = new SrfSignalling(options);
     const { connection } = options;
     if (connection.mode === 'connect') {
-      void signalling.#srf.connect({ host: connection.host, port: connection.port, secret: connection.secret });
+      void signalling.#srf.connect({
+        host: connection.host,
+        port: connection.port,
+        secret: connection.secret,
+      });
       await signalling.#connected;
     } else {
-      const server = signalling.#srf.listen({ host: connection.host, port: connection.port, secret: connection.secret }) as unknown as Server;
+      const server = signalling.#srf.listen({
+        host: connection.host,
+        port: connection.port,
+        secret: connection.secret,
+      }) as unknown as Server;
       signalling.#listenServer = server;
       server.on('connection', (socket: Socket) => {
         signalling.#serverSockets.add(socket);
@@ -122,7 +130,9 @@ export class SrfSignalling implements CallControl {
   /** Listen mode: the bound port (useful with port 0). */
   get listenPort(): number | undefined {
     const address = this.#listenServer?.address();
-    return address === undefined || address === null || typeof address === 'string' ? undefined : (address as AddressInfo).port;
+    return address === undefined || address === null || typeof address === 'string'
+      ? undefined
+      : address.port;
   }
 
   /** Resolves when a drachtio server has connected and authenticated. */
@@ -183,18 +193,25 @@ export class SrfSignalling implements CallControl {
     const decision = await handler.offer(offer, abort.signal);
     if (abort.signal.aborted) return;
     if (decision.kind === 'reject') {
-      res.send(decision.status, decision.reason ?? REASONS[decision.status] ?? '', { headers: { ...decision.headers } });
+      res.send(decision.status, decision.reason ?? REASONS[decision.status] ?? '', {
+        headers: { ...decision.headers },
+      });
       return;
     }
     let dialog: SrfDialog;
     try {
-      dialog = await this.#srf.createUAS(req, res, { localSdp: decision.sdp, headers: { 'Content-Type': 'application/sdp' } });
+      dialog = await this.#srf.createUAS(req, res, {
+        localSdp: decision.sdp,
+        headers: { 'Content-Type': 'application/sdp' },
+      });
     } catch (error) {
       // Cancelled while answering: srf reports 487; the caller is gone.
       this.#log.info({ err: error, callId: offer.callId }, 'inbound call ended before it was answered');
       return;
     }
-    const session = this.#track(new SrfCallSession(dialog, 'inbound', policy.t38Policy, undefined, offer.sdp, this.#log));
+    const session = this.#track(
+      new SrfCallSession(dialog, 'inbound', policy.t38Policy, undefined, offer.sdp, this.#log),
+    );
     handler.answered(session, offer);
   }
 
@@ -209,7 +226,7 @@ export class SrfSignalling implements CallControl {
 
   async dial(request: DialRequest): Promise<CallSession> {
     const tried = new Set<string>();
-    let lastFailure: unknown;
+    let lastFailure: Error | undefined;
     for (;;) {
       const lease = this.#trunks.lease(tried);
       if (lease === undefined) break;
@@ -243,7 +260,8 @@ export class SrfSignalling implements CallControl {
     if (request.job !== undefined) headers['X-Fax-Job'] = formatFaxJobHeader(request.job);
     if (this.#options.userAgent !== undefined) headers['User-Agent'] = this.#options.userAgent;
     const name = request.callerId.name;
-    headers['From'] = `${name === undefined ? '' : `"${name.replace(/["\\\r\n]/g, '')}" `}<sip:${request.callerId.number}@localhost>`;
+    headers['From'] =
+      `${name === undefined ? '' : `"${name.replace(/["\\\r\n]/g, '')}" `}<sip:${request.callerId.number}@localhost>`;
 
     let sent: SrfRequest | undefined;
     let phase: 'setup' | 'ringing' = 'setup';
@@ -270,7 +288,14 @@ export class SrfSignalling implements CallControl {
     const attempt = new Promise<SrfDialog>((resolve, reject) => {
       // A carrier that never answers leaves the INVITE transaction running for 32 s; we stop
       // waiting at our own timer and fail over, and hang up a late 200 if one still comes.
-      arm(trunk.setupTimeoutMs, 'setup', () => reject(new TrunkAttemptFailed(errorForStatus({ status: 408, reason: 'Request Timeout (no response from trunk)' }), true)));
+      arm(trunk.setupTimeoutMs, 'setup', () =>
+        reject(
+          new TrunkAttemptFailed(
+            errorForStatus({ status: 408, reason: 'Request Timeout (no response from trunk)' }),
+            true,
+          ),
+        ),
+      );
       this.#srf
         .createUAC(
           `sip:${request.to}@${domain}`,
@@ -278,7 +303,9 @@ export class SrfSignalling implements CallControl {
             localSdp: sdp,
             headers,
             proxy,
-            ...(trunk.username === undefined ? {} : { auth: { username: trunk.username, password: trunk.password ?? '' } }),
+            ...(trunk.username === undefined
+              ? {}
+              : { auth: { username: trunk.username, password: trunk.password ?? '' } }),
           },
           {
             // srf calls this as (err, req), whatever its typings say.
@@ -290,7 +317,12 @@ export class SrfSignalling implements CallControl {
                 phase = 'ringing';
                 arm(trunk.answerTimeoutMs, 'answer', () => undefined);
               }
-              request.onProvisional?.({ status: res.status, reason: res.reason, trunk: trunk.name, sdp: res.body === '' ? undefined : res.body });
+              request.onProvisional?.({
+                status: res.status,
+                reason: res.reason,
+                trunk: trunk.name,
+                sdp: res.body === '' ? undefined : res.body,
+              });
             },
           },
         )
@@ -305,7 +337,14 @@ export class SrfSignalling implements CallControl {
     });
     try {
       const dialog = await attempt;
-      return new SrfCallSession(dialog, 'outbound', trunk.t38Policy, trunk.name, dialog.remote.sdp, this.#log);
+      return new SrfCallSession(
+        dialog,
+        'outbound',
+        trunk.t38Policy,
+        trunk.name,
+        dialog.remote.sdp,
+        this.#log,
+      );
     } finally {
       clearTimeout(timer);
       request.signal?.removeEventListener('abort', onAbort);
@@ -315,13 +354,18 @@ export class SrfSignalling implements CallControl {
   #failureOf(error: unknown, timedOut: 'setup' | 'answer' | undefined): TrunkAttemptFailed {
     const sipError = error as SrfSipError;
     if (typeof sipError.status !== 'number') {
-      return new TrunkAttemptFailed(new CongestionError('the drachtio server could not send the INVITE', { cause: error }), true);
+      return new TrunkAttemptFailed(
+        new CongestionError('the drachtio server could not send the INVITE', { cause: error }),
+        true,
+      );
     }
     const status = timedOut === 'answer' && sipError.status === 487 ? 480 : sipError.status;
     const outcome = errorForStatus({
       status,
       reason: sipError.reason ?? sipError.message,
-      retryAfterMs: retryAfterMsFrom(sipError.res?.has('Retry-After') === true ? sipError.res.get('Retry-After') : undefined),
+      retryAfterMs: retryAfterMsFrom(
+        sipError.res?.has('Retry-After') === true ? sipError.res.get('Retry-After') : undefined,
+      ),
       cause: error,
     });
     return new TrunkAttemptFailed(outcome, (status >= 500 && status < 600) || status === 408);
@@ -372,7 +416,14 @@ class SrfCallSession implements CallSession {
   #peerOfferHandler: ((sdp: string) => Promise<PeerOfferDecision>) | undefined;
   readonly #endedHandlers: ((reason: CallEndReason) => void)[] = [];
 
-  constructor(dialog: SrfDialog, direction: 'inbound' | 'outbound', t38Policy: T38Policy, trunk: string | undefined, remoteSdp: string, log: Logger) {
+  constructor(
+    dialog: SrfDialog,
+    direction: 'inbound' | 'outbound',
+    t38Policy: T38Policy,
+    trunk: string | undefined,
+    remoteSdp: string,
+    log: Logger,
+  ) {
     this.#dialog = dialog;
     this.direction = direction;
     this.t38Policy = t38Policy;
@@ -438,7 +489,8 @@ class SrfCallSession implements CallSession {
 
   async modify(sdp: string): Promise<ModifyResult> {
     if (this.#ended) throw new Error(`call ${this.callId} has ended`);
-    if (offersT38(sdp) && this.t38Policy !== 'offer-on-reinvite') return { accepted: false, status: 488, byPolicy: true };
+    if (offersT38(sdp) && this.t38Policy !== 'offer-on-reinvite')
+      return { accepted: false, status: 488, byPolicy: true };
     const previousLocal = this.localSdp;
     try {
       const remoteSdp = await this.#dialog.modify(sdp);
@@ -466,7 +518,9 @@ class SrfCallSession implements CallSession {
     if (this.#ended) return;
     this.#end('local-hangup');
     try {
-      await this.#dialog.destroy();
+      await new Promise<void>((resolve, reject) =>
+        this.#dialog.destroy(undefined, (error: unknown) => (error ? reject(toError(error)) : resolve())),
+      );
     } catch (error) {
       this.#log.debug({ err: error, callId: this.callId }, 'BYE failed; the dialog is gone anyway');
     }
@@ -477,4 +531,8 @@ class SrfCallSession implements CallSession {
     this.#ended = true;
     for (const handler of this.#endedHandlers.splice(0)) handler(reason);
   }
+}
+
+function toError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
 }

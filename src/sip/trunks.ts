@@ -41,7 +41,10 @@ export class TrunkPool {
         throw new RangeError(`trunk '${trunk.name}' needs maxChannels > 0 and callsPerSecond > 0`);
       }
       names.add(trunk.name);
-      this.#cps.set(trunk.name, new TokenBucket(Math.max(1, trunk.callsPerSecond), trunk.callsPerSecond, now));
+      this.#cps.set(
+        trunk.name,
+        new TokenBucket(Math.max(1, trunk.callsPerSecond), trunk.callsPerSecond, now),
+      );
     }
     this.#trunks = trunks;
   }
@@ -80,7 +83,10 @@ export class TrunkPool {
     for (const trunk of this.#trunks) {
       if (skip.has(trunk.name)) continue;
       // A full trunk frees a channel when some call ends: no better hint than a second.
-      const wait = this.channelsInUse(trunk.name) >= trunk.maxChannels ? 1000 : (this.#cps.get(trunk.name)?.msUntilToken() ?? 1000);
+      const wait =
+        this.channelsInUse(trunk.name) >= trunk.maxChannels
+          ? 1000
+          : (this.#cps.get(trunk.name)?.msUntilToken() ?? 1000);
       best = Math.min(best, wait);
     }
     return Number.isFinite(best) ? Math.max(best, 1) : 1000;

@@ -28,7 +28,8 @@ export class FrameDecoder {
         return messages;
       }
       const prefix = this.#buffer.toString('latin1', 0, hash);
-      if (!/^\d{1,10}$/.test(prefix)) throw new FramingError(`invalid frame length prefix '${prefix.slice(0, 20)}'`);
+      if (!/^\d{1,10}$/.test(prefix))
+        throw new FramingError(`invalid frame length prefix '${prefix.slice(0, 20)}'`);
       const length = Number(prefix);
       if (length === 0 || length > this.#maxFrameBytes) {
         throw new FramingError(`frame of ${length} bytes is outside 1..${this.#maxFrameBytes}`);
@@ -58,7 +59,8 @@ export function parseWireMessage(message: string): WireMessage {
   const crlf = message.indexOf('\r\n');
   const leader = crlf === -1 ? message : message.slice(0, crlf);
   const [msgId = '', command = '', ...args] = leader.split('|');
-  if (msgId === '' || command === '') throw new FramingError(`malformed message leader '${leader.slice(0, 80)}'`);
+  if (msgId === '' || command === '')
+    throw new FramingError(`malformed message leader '${leader.slice(0, 80)}'`);
   return { msgId, command, args, sip: crlf === -1 ? '' : message.slice(crlf + 2) };
 }
 

@@ -48,13 +48,18 @@ export function validateSipMessage(message: SipMessage, bodyBytes: number): stri
   const via = headers.via?.[0];
   if (via?.host === undefined || !Number.isFinite(headers.cseq?.seq)) return 'invalid Via or CSeq';
   if (message.method !== undefined && headers.cseq?.method !== message.method && message.method !== 'ACK') {
-    if (!(message.method === 'CANCEL' && headers.cseq?.method === 'CANCEL')) return 'CSeq method differs from request method';
+    if (!(message.method === 'CANCEL' && headers.cseq?.method === 'CANCEL'))
+      return 'CSeq method differs from request method';
   }
   const declared = headers['content-length'];
   if (declared !== undefined && (!Number.isInteger(declared) || declared < 0 || declared > bodyBytes)) {
     return 'invalid Content-Length';
   }
-  if (message.method !== undefined && sip.parseUri(message.uri ?? '') === undefined && !/^tel:/.test(message.uri ?? '')) {
+  if (
+    message.method !== undefined &&
+    sip.parseUri(message.uri ?? '') === undefined &&
+    !/^tel:/.test(message.uri ?? '')
+  ) {
     return 'invalid Request-URI';
   }
   return undefined;
@@ -70,7 +75,15 @@ export function badRequestFor(text: string, reason: string): string | undefined 
   const rest = [/^(from|f)\s*:/i, /^(to|t)\s*:/i, /^(call-id|i)\s*:/i, /^cseq\s*:/i].map((re) => pick(re)[0]);
   if (vias.length === 0 || rest.some((line) => line === undefined)) return undefined;
   const safeReason = reason.replace(/[^\x20-\x7e]/g, '?').slice(0, 100);
-  return ['SIP/2.0 400 Bad Request', ...vias, ...(rest as string[]), `Warning: 399 faxswitch "${safeReason}"`, 'Content-Length: 0', '', ''].join('\r\n');
+  return [
+    'SIP/2.0 400 Bad Request',
+    ...vias,
+    ...(rest as string[]),
+    `Warning: 399 faxswitch "${safeReason}"`,
+    'Content-Length: 0',
+    '',
+    '',
+  ].join('\r\n');
 }
 
 export class SipNetwork {
@@ -93,7 +106,9 @@ export class SipNetwork {
     this.#tlsServer =
       options.tls === undefined
         ? undefined
-        : tls.createServer({ key: options.tls.key, cert: options.tls.cert }, (socket) => this.#adoptStream(socket, 'tls'));
+        : tls.createServer({ key: options.tls.key, cert: options.tls.cert }, (socket) =>
+            this.#adoptStream(socket, 'tls'),
+          );
   }
 
   static async start(options: NetworkOptions): Promise<SipNetwork> {
@@ -120,7 +135,9 @@ export class SipNetwork {
   }
   get tlsPort(): number | undefined {
     const address = this.#tlsServer?.address();
-    return address === undefined || address === null || typeof address === 'string' ? undefined : address.port;
+    return address === undefined || address === null || typeof address === 'string'
+      ? undefined
+      : address.port;
   }
 
   portFor(protocol: SipProtocol): number {
@@ -160,7 +177,11 @@ export class SipNetwork {
   }
 
   #adoptStream(socket: net.Socket, protocol: SipProtocol, known?: Remote): void {
-    const remote: Remote = known ?? { protocol, address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
+    const remote: Remote = known ?? {
+      protocol,
+      address: socket.remoteAddress ?? '',
+      port: socket.remotePort ?? 0,
+    };
     const key = streamKey(remote.address, remote.port);
     this.#streams.set(key, socket);
     socket.on('error', () => socket.destroy());

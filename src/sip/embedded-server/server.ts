@@ -8,7 +8,14 @@ import net from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import sip, { type ClientTransaction, type NameAddr, type ServerTransaction, type SipMessage } from 'sip';
-import { FrameDecoder, FramingError, encodeFrame, parseWireMessage, wireMessage, type WireMessage } from './framing.ts';
+import {
+  FrameDecoder,
+  FramingError,
+  encodeFrame,
+  parseWireMessage,
+  wireMessage,
+  type WireMessage,
+} from './framing.ts';
 import { SipNetwork, type Remote, type NetworkStats, type SipProtocol } from './network.ts';
 import {
   contactFor,
@@ -120,7 +127,9 @@ export class EmbeddedDrachtioServer {
 
   static async start(options: EmbeddedServerOptions): Promise<EmbeddedDrachtioServer> {
     const host = options.host ?? '127.0.0.1';
-    let server: EmbeddedDrachtioServer | undefined;
+    // The network starts first (its ports go into the server); messages before the server exists
+    // cannot arrive, as nothing knows the ports yet.
+    const holder: { server?: EmbeddedDrachtioServer } = {};
     const network = await SipNetwork.start({
       host,
       udpPort: options.sipUdpPort ?? 0,
@@ -129,13 +138,14 @@ export class EmbeddedDrachtioServer {
       maxMessageBytes: options.maxSipMessageBytes ?? 16 * 1024,
       rateLimit: options.rateLimit ?? { capacity: 200, ratePerSecond: 100 },
       onMessage: (message, remote) => {
-        if (server !== undefined) server.#onNetworkMessage(message, remote);
+        if (holder.server !== undefined) holder.server.#onNetworkMessage(message, remote);
       },
       onError: (error) => {
-        if (server !== undefined) server.#reportError(error);
+        if (holder.server !== undefined) holder.server.#reportError(error);
       },
     });
-    server = new EmbeddedDrachtioServer(options, network, host);
+    const server = new EmbeddedDrachtioServer(options, network, host);
+    holder.server = server;
     server.#control.listen(options.controlPort ?? 0, host);
     await once(server.#control, 'listening');
     return server;
@@ -220,7 +230,8 @@ export class EmbeddedDrachtioServer {
     }
     for (const [txnId, entry] of this.#inbound) {
       if (entry.app !== app) continue;
-      if (!entry.final && entry.request.method !== 'ACK') this.#respondInbound(entry, 503, 'Service Unavailable');
+      if (!entry.final && entry.request.method !== 'ACK')
+        this.#respondInbound(entry, 503, 'Service Unavailable');
       this.#inbound.delete(txnId);
     }
     for (const [id, dialog] of this.#dialogs) if (dialog.app === app) this.#forgetDialog(id);
@@ -275,7 +286,10 @@ export class EmbeddedDrachtioServer {
         });
         return;
       default:
-        this.#reply(app, message.msgId, ['NOK', `command '${message.command}' is not supported by the embedded server`]);
+        this.#reply(app, message.msgId, [
+          'NOK',
+          `command '${message.command}' is not supported by the embedded server`,
+        ]);
     }
   }
 
@@ -299,7 +313,14 @@ export class EmbeddedDrachtioServer {
     }
   }
 
-  #echo(app: AppConnection, msgId: string, remote: Remote, text: string, txnId: string, dialogId: string): void {
+  #echo(
+    app: AppConnection,
+    msgId: string,
+    remote: Remote,
+    text: string,
+    txnId: string,
+    dialogId: string,
+  ): void {
     this.#reply(
       app,
       msgId,
@@ -329,11 +350,19 @@ export class EmbeddedDrachtioServer {
     const response = sip.makeResponse(request, status, fromApp.reason ?? '');
     const toTagNeeded = status > 100 && tagOf(request.headers.to) === undefined;
     if (toTagNeeded && request.headers.to !== undefined) {
-      response.headers.to = { ...request.headers.to, params: { ...request.headers.to.params, tag: tagOf(fromApp.headers.to) ?? entry.localTag } };
+      response.headers.to = {
+        ...request.headers.to,
+        params: { ...request.headers.to.params, tag: tagOf(fromApp.headers.to) ?? entry.localTag },
+      };
     }
     copyAppHeaders(fromApp, response);
     if (request.method === 'INVITE' && status > 100 && status < 300) {
-      response.headers.contact = contactFor(fromApp.headers.contact, this.#host, this.#network.portFor(entry.remote.protocol), entry.remote.protocol);
+      response.headers.contact = contactFor(
+        fromApp.headers.contact,
+        this.#host,
+        this.#network.portFor(entry.remote.protocol),
+        entry.remote.protocol,
+      );
     }
     response.content = fromApp.content ?? '';
     const isFinal = status >= 200;
@@ -411,11 +440,20 @@ export class EmbeddedDrachtioServer {
         'max-forwards': 70,
       },
     };
-    this.#transactions.createClientTransaction(this.#network.connection(entry.remote), cancel, () => undefined);
+    this.#transactions.createClientTransaction(
+      this.#network.connection(entry.remote),
+      cancel,
+      () => undefined,
+    );
     this.#echo(app, msgId, entry.remote, sip.stringify(cancel), randomUUID(), '');
   }
 
-  async #sendInDialog(app: AppConnection, msgId: string, dialogId: string, fromApp: SipMessage): Promise<void> {
+  async #sendInDialog(
+    app: AppConnection,
+    msgId: string,
+    dialogId: string,
+    fromApp: SipMessage,
+  ): Promise<void> {
     const dialog = this.#dialogs.get(dialogId);
     const method = fromApp.method ?? '';
     if (dialog === undefined) {
@@ -445,7 +483,12 @@ export class EmbeddedDrachtioServer {
     };
     copyAppHeaders(fromApp, request);
     if (method === 'INVITE' || method === 'UPDATE' || method === 'ACK') {
-      request.headers.contact = contactFor(fromApp.headers.contact, this.#host, this.#network.portFor(remote.protocol), remote.protocol);
+      request.headers.contact = contactFor(
+        fromApp.headers.contact,
+        this.#host,
+        this.#network.portFor(remote.protocol),
+        remote.protocol,
+      );
     }
     if (method === 'ACK') {
       const text = sip.stringify(request);
@@ -459,7 +502,12 @@ export class EmbeddedDrachtioServer {
     this.#echo(app, msgId, remote, sip.stringify(request), txnId, dialogId);
   }
 
-  async #sendNewRequest(app: AppConnection, msgId: string, fromApp: SipMessage, proxy: string): Promise<void> {
+  async #sendNewRequest(
+    app: AppConnection,
+    msgId: string,
+    fromApp: SipMessage,
+    proxy: string,
+  ): Promise<void> {
     const method = fromApp.method ?? '';
     const uri = fromApp.uri ?? '';
     const remote = await resolveTarget(proxy !== '' ? proxy : uri);
@@ -486,7 +534,12 @@ export class EmbeddedDrachtioServer {
     };
     copyAppHeaders(fromApp, request);
     if (method === 'INVITE' || method === 'SUBSCRIBE') {
-      request.headers.contact = contactFor(headers.contact, this.#host, this.#network.portFor(remote.protocol), remote.protocol);
+      request.headers.contact = contactFor(
+        headers.contact,
+        this.#host,
+        this.#network.portFor(remote.protocol),
+        remote.protocol,
+      );
     }
     const txnId = this.#startClientTransaction(app, request, remote, '');
     this.#echo(app, msgId, remote, sip.stringify(request), txnId, '');
@@ -504,8 +557,10 @@ export class EmbeddedDrachtioServer {
 
   #startClientTransaction(app: AppConnection, request: SipMessage, remote: Remote, dialogId: string): string {
     const txnId = randomUUID();
-    const txn = this.#transactions.createClientTransaction(this.#network.connection(remote), request, (response) =>
-      this.#onTransactionResponse(txnId, response),
+    const txn = this.#transactions.createClientTransaction(
+      this.#network.connection(remote),
+      request,
+      (response) => this.#onTransactionResponse(txnId, response),
     );
     this.#outbound.set(txnId, { request, remote, txn, app, dialogId });
     return txnId;
@@ -623,9 +678,16 @@ export class EmbeddedDrachtioServer {
     const app = this.#pickApp((message.method ?? '').toLowerCase());
     if (app === undefined) {
       if (message.method === 'OPTIONS') {
-        this.#respondStateless(message, remote, 200, 'OK', { allow: 'INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO' });
+        this.#respondStateless(message, remote, 200, 'OK', {
+          allow: 'INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO',
+        });
       } else {
-        this.#respondStateless(message, remote, message.method === 'INVITE' ? 503 : 405, message.method === 'INVITE' ? 'Service Unavailable' : 'Method Not Allowed');
+        this.#respondStateless(
+          message,
+          remote,
+          message.method === 'INVITE' ? 503 : 405,
+          message.method === 'INVITE' ? 'Service Unavailable' : 'Method Not Allowed',
+        );
       }
       return;
     }
@@ -634,7 +696,10 @@ export class EmbeddedDrachtioServer {
 
   #pickApp(verb: string): AppConnection | undefined {
     const routed = (this.#routes.get(verb) ?? []).filter((app) => !app.socket.destroyed);
-    const candidates = routed.length > 0 ? routed : [...this.#apps.values()].filter((app) => app.outbound && app.authenticated);
+    const candidates =
+      routed.length > 0
+        ? routed
+        : [...this.#apps.values()].filter((app) => app.outbound && app.authenticated);
     if (candidates.length === 0) return undefined;
     const next = (this.#roundRobin.get(verb) ?? 0) % candidates.length;
     this.#roundRobin.set(verb, next + 1);
@@ -697,7 +762,17 @@ export class EmbeddedDrachtioServer {
     const text = sip.stringify(ack);
     this.#send(
       dialog.app,
-      ['sip', 'network', Buffer.byteLength(text), remote.protocol, remote.address, remote.port, new Date().toISOString(), randomUUID(), dialog.id],
+      [
+        'sip',
+        'network',
+        Buffer.byteLength(text),
+        remote.protocol,
+        remote.address,
+        remote.port,
+        new Date().toISOString(),
+        randomUUID(),
+        dialog.id,
+      ],
       text,
     );
   }
@@ -716,7 +791,17 @@ export class EmbeddedDrachtioServer {
     const text = sip.stringify(cancel);
     this.#send(
       entry.app,
-      ['sip', 'network', Buffer.byteLength(text), remote.protocol, remote.address, remote.port, new Date().toISOString(), txnId, ''],
+      [
+        'sip',
+        'network',
+        Buffer.byteLength(text),
+        remote.protocol,
+        remote.address,
+        remote.port,
+        new Date().toISOString(),
+        txnId,
+        '',
+      ],
       text,
     );
   }
@@ -725,17 +810,29 @@ export class EmbeddedDrachtioServer {
     entry.final = true;
     const response = sip.makeResponse(entry.request, status, reason);
     if (entry.request.headers.to !== undefined && tagOf(entry.request.headers.to) === undefined) {
-      response.headers.to = { ...entry.request.headers.to, params: { ...entry.request.headers.to.params, tag: entry.localTag } };
+      response.headers.to = {
+        ...entry.request.headers.to,
+        params: { ...entry.request.headers.to.params, tag: entry.localTag },
+      };
     }
     entry.txn.send(response);
   }
 
   /** Answers through a server transaction that no app sees (OPTIONS, 481, 503, CANCEL's 200). */
-  #respondStateless(request: SipMessage, remote: Remote, status: number, reason: string, headers: Record<string, string> = {}): void {
+  #respondStateless(
+    request: SipMessage,
+    remote: Remote,
+    status: number,
+    reason: string,
+    headers: Record<string, string> = {},
+  ): void {
     const txn = this.#transactions.createServerTransaction(request, this.#network.connection(remote));
     const response = sip.makeResponse(request, status, reason, { headers });
     if (request.headers.to !== undefined && tagOf(request.headers.to) === undefined && status > 100) {
-      response.headers.to = { ...request.headers.to, params: { ...request.headers.to.params, tag: newTag() } };
+      response.headers.to = {
+        ...request.headers.to,
+        params: { ...request.headers.to.params, tag: newTag() },
+      };
     }
     txn.send(response);
   }

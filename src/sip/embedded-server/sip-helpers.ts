@@ -31,7 +31,8 @@ export async function resolveTarget(target: string): Promise<Remote> {
   const uri = sip.parseUri(text.replace(/^<|>$/g, ''));
   if (uri === undefined) throw new Error(`cannot route to '${target}': not a SIP URI`);
   const transport = (uri.params['transport'] ?? '').toLowerCase();
-  const protocol: SipProtocol = uri.schema === 'sips' || transport === 'tls' ? 'tls' : transport === 'tcp' ? 'tcp' : 'udp';
+  const protocol: SipProtocol =
+    uri.schema === 'sips' || transport === 'tls' ? 'tls' : transport === 'tcp' ? 'tcp' : 'udp';
   const address = net.isIP(uri.host) !== 0 ? uri.host : (await lookup(uri.host)).address;
   const port = uri.port !== undefined && uri.port > 0 ? uri.port : protocol === 'tls' ? 5061 : 5060;
   return { protocol, address, port };
@@ -57,7 +58,9 @@ export function contactFor(
   let user: string | undefined;
   if (Array.isArray(appContact) && appContact[0] !== undefined) user = sip.parseUri(appContact[0].uri)?.user;
   const transport = protocol === 'udp' ? '' : `;transport=${protocol}`;
-  return [{ uri: `sip:${user === undefined ? '' : `${user}@`}${formatHost(host)}:${port}${transport}`, params: {} }];
+  return [
+    { uri: `sip:${user === undefined ? '' : `${user}@`}${formatHost(host)}:${port}${transport}`, params: {} },
+  ];
 }
 
 export function formatHost(host: string): string {

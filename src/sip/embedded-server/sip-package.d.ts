@@ -83,7 +83,10 @@ declare module 'sip' {
     reason?: string,
     extension?: { headers?: Record<string, unknown>; content?: string },
   ): SipMessage;
-  export function makeTransactionLayer(options: Record<string, unknown>, transport: unknown): TransactionLayer;
+  export function makeTransactionLayer(
+    options: Record<string, unknown>,
+    transport: unknown,
+  ): TransactionLayer;
   export function generateBranch(): string;
   const sip: {
     parse: typeof parse;

@@ -9,7 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findExecutable, findFreePort } from '../../../src/local-services/index.ts';
 import { CallRefusedError, type SrfSignalling } from '../../../src/sip/index.ts';
 import { makeTempDir, waitFor } from '../../helpers/index.ts';
-import { audioSdp, startSignalling, startSipTarget, trunk, type SipTarget } from '../../integration/sip/sip-harness.ts';
+import {
+  audioSdp,
+  startSignalling,
+  startSipTarget,
+  trunk,
+  type SipTarget,
+} from '../../integration/sip/sip-harness.ts';
 import { waitForUdpListener } from './sipp.ts';
 
 const EDGE_CONFIG = path.resolve(import.meta.dirname, '../../../k8s/edge/kamailio.cfg');
@@ -22,7 +28,9 @@ interface Node {
 
 async function startNode(name: string, answeredBy: Map<string, string>): Promise<Node> {
   const target = await startSipTarget();
-  const signalling = await startSignalling(target, { inbound: { lookupDid: () => Promise.resolve('active') } });
+  const signalling = await startSignalling(target, {
+    inbound: { lookupDid: () => Promise.resolve('active') },
+  });
   signalling.onInbound({
     offer: (offer) => {
       answeredBy.set(offer.callId, name);
@@ -68,11 +76,16 @@ describe('kamailio edge in front of two fax nodes', () => {
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    kamailio.stderr?.on('data', (chunk: Buffer) => (edgeOutput = (edgeOutput + chunk.toString()).slice(-20_000)));
+    kamailio.stderr?.on(
+      'data',
+      (chunk: Buffer) => (edgeOutput = (edgeOutput + chunk.toString()).slice(-20_000)),
+    );
     await waitForUdpListener(port);
     const target = await startSipTarget();
     const signalling = await startSignalling(target, {
-      trunks: [trunk({ name: 'edge', proxy: `127.0.0.1:${port}`, setupTimeoutMs: 3000, callsPerSecond: 1000 })],
+      trunks: [
+        trunk({ name: 'edge', proxy: `127.0.0.1:${port}`, setupTimeoutMs: 3000, callsPerSecond: 1000 }),
+      ],
     });
     carrier = { target, signalling };
   });
@@ -87,8 +100,16 @@ describe('kamailio edge in front of two fax nodes', () => {
     }
   });
 
-  async function callNode(did: string, job?: { job: string; attempt: number; epoch: number }): Promise<string> {
-    const call = await carrier.signalling.dial({ to: did, callerId: { number: '4930999' }, sdp: audioSdp(10_000), ...(job === undefined ? {} : { job }) });
+  async function callNode(
+    did: string,
+    job?: { job: string; attempt: number; epoch: number },
+  ): Promise<string> {
+    const call = await carrier.signalling.dial({
+      to: did,
+      callerId: { number: '4930999' },
+      sdp: audioSdp(10_000),
+      ...(job === undefined ? {} : { job }),
+    });
     const node = answeredBy.get(call.callId);
     await call.hangup();
     if (node === undefined) throw new Error(`no node answered ${call.callId}\n${edgeOutput}`);
@@ -100,7 +121,10 @@ describe('kamailio edge in front of two fax nodes', () => {
 
   it('spreads calls over both nodes by DID, and a DID keeps its node', async () => {
     for (const did of dids) owner.set(did, await callNode(did));
-    const counts = [...owner.values()].reduce((acc, node) => acc.set(node, (acc.get(node) ?? 0) + 1), new Map<string, number>());
+    const counts = [...owner.values()].reduce(
+      (acc, node) => acc.set(node, (acc.get(node) ?? 0) + 1),
+      new Map<string, number>(),
+    );
     expect(counts.get('a') ?? 0).toBeGreaterThan(0);
     expect(counts.get('b') ?? 0).toBeGreaterThan(0);
     for (const did of dids.slice(0, 4)) expect(await callNode(did)).toBe(owner.get(did));
@@ -126,7 +150,12 @@ describe('kamailio edge in front of two fax nodes', () => {
     const movedDids = dids.filter((did) => owner.get(did) === 'a');
     expect(movedDids.length).toBeGreaterThan(0);
     for (const did of movedDids) {
-      expect(await waitFor(() => callNode(did).catch(() => undefined), { timeoutMs: 15_000, what: `a call to ${did}` })).toBe('b');
+      expect(
+        await waitFor(() => callNode(did).catch(() => undefined), {
+          timeoutMs: 15_000,
+          what: `a call to ${did}`,
+        }),
+      ).toBe('b');
     }
   });
 });

@@ -10,7 +10,14 @@ import {
   type SrfSignalling,
 } from '../../../src/sip/index.ts';
 import { waitFor } from '../../helpers/index.ts';
-import { audioSdp, startSignalling, startSipTarget, t38Sdp, trunk, type SipTarget } from '../../integration/sip/sip-harness.ts';
+import {
+  audioSdp,
+  startSignalling,
+  startSipTarget,
+  t38Sdp,
+  trunk,
+  type SipTarget,
+} from '../../integration/sip/sip-harness.ts';
 import { runSipp, sippPort, waitForUdpListener } from './sipp.ts';
 
 describe('sipp scenarios', () => {
@@ -27,7 +34,9 @@ describe('sipp scenarios', () => {
 
   beforeAll(async () => {
     target = await startSipTarget();
-    signalling = await startSignalling(target, { inbound: { hasCapacity: () => !full, retryAfterSeconds: 20 } });
+    signalling = await startSignalling(target, {
+      inbound: { hasCapacity: () => !full, retryAfterSeconds: 20 },
+    });
     signalling.onInbound({
       offer: (offer, signal) => {
         offers.push(offer);
@@ -74,7 +83,9 @@ describe('sipp scenarios', () => {
 
   it('CANCEL before answer: 487 to the caller, the fax layer’s offer is aborted', async () => {
     decide = (_offer, signal) =>
-      new Promise((resolve) => signal.addEventListener('abort', () => resolve({ kind: 'reject', status: 487 })));
+      new Promise((resolve) =>
+        signal.addEventListener('abort', () => resolve({ kind: 'reject', status: 487 })),
+      );
     const run = await runSipp('uac-cancel.xml', { remote: remote() });
     expect(run.code, run.errors).toBe(0);
     expect(cancelled).toEqual([offers[0]?.callId]);
@@ -131,7 +142,9 @@ describe('sipp scenarios', () => {
       const port = await sippPort();
       const carrier = runSipp(`uas-digest-${challenge}.xml`, { localPort: port });
       const outbound = await startSignalling(target, {
-        trunks: [trunk({ name: 'carrier', proxy: `127.0.0.1:${port}`, username: 'faxuser', password: 'faxpass' })],
+        trunks: [
+          trunk({ name: 'carrier', proxy: `127.0.0.1:${port}`, username: 'faxuser', password: 'faxpass' }),
+        ],
       });
       try {
         await waitForUdpListener(port);

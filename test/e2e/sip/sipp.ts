@@ -58,7 +58,9 @@ export async function runSipp(scenario: string, options: SippOptions): Promise<S
   const child = spawn(sipp, args, { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('exit', (exitCode) => resolve(exitCode)));
+  const code = await new Promise<number | null>((resolve) =>
+    child.on('exit', (exitCode) => resolve(exitCode)),
+  );
   const errors = await readFile(errorFile, 'utf8').catch(() => '');
   return { code, errors: `${stderr}\n${errors}`.trim() };
 }

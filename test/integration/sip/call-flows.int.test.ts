@@ -22,7 +22,11 @@ interface Callee {
   sessions: CallSession[];
   peerOffers: string[];
   ended: string[];
-  decide: (offer: InboundOffer) => Promise<{ kind: 'answer'; sdp: string } | { kind: 'reject'; status: number; headers?: Record<string, string> }>;
+  decide: (
+    offer: InboundOffer,
+  ) => Promise<
+    { kind: 'answer'; sdp: string } | { kind: 'reject'; status: number; headers?: Record<string, string> }
+  >;
   peerDecision: (sdp: string) => PeerOfferDecision;
 }
 
@@ -36,7 +40,10 @@ describe(`SIP call flows against the ${process.env['DRACHTIO_URL'] ? 'real drach
     peerOffers: [],
     ended: [],
     decide: () => Promise.resolve({ kind: 'answer', sdp: audioSdp(20_000, 1, 2000) }),
-    peerDecision: (sdp) => ({ kind: 'accept', sdp: sdp.includes('m=image') ? t38Sdp(20_002, 2, 2000) : audioSdp(20_000, 2, 2000) }),
+    peerDecision: (sdp) => ({
+      kind: 'accept',
+      sdp: sdp.includes('m=image') ? t38Sdp(20_002, 2, 2000) : audioSdp(20_000, 2, 2000),
+    }),
   };
 
   beforeAll(async () => {
@@ -98,7 +105,10 @@ describe(`SIP call flows against the ${process.env['DRACHTIO_URL'] ? 'real drach
     const { caller, callee: answered } = await call();
     const peerOffersBefore = callee.peerOffers.length;
     const result = await caller.modify(t38Sdp(10_002));
-    expect(result).toEqual({ accepted: true, remoteSdp: expect.stringContaining('m=image 20002 udptl t38') as unknown });
+    expect(result).toEqual({
+      accepted: true,
+      remoteSdp: expect.stringContaining('m=image 20002 udptl t38') as unknown,
+    });
     expect(callee.peerOffers.length).toBe(peerOffersBefore + 1);
     expect(answered.remoteSdp).toContain('m=image 10002 udptl t38');
 
@@ -119,7 +129,10 @@ describe(`SIP call flows against the ${process.env['DRACHTIO_URL'] ? 'real drach
     expect(caller.localSdp).toContain('m=audio 10000');
     expect(answered.remoteSdp).toContain('m=audio 10000');
     expect(caller.ended).toBe(false);
-    callee.peerDecision = (sdp) => ({ kind: 'accept', sdp: sdp.includes('m=image') ? t38Sdp(20_002, 2, 2000) : audioSdp(20_000, 2, 2000) });
+    callee.peerDecision = (sdp) => ({
+      kind: 'accept',
+      sdp: sdp.includes('m=image') ? t38Sdp(20_002, 2, 2000) : audioSdp(20_000, 2, 2000),
+    });
     await caller.hangup();
   });
 
@@ -139,12 +152,16 @@ describe(`SIP call flows against the ${process.env['DRACHTIO_URL'] ? 'real drach
   });
 
   it('maps an unknown DID to a terminal 404 and a rejection by the fax layer to its status', async () => {
-    const unknown = await signalling.dial({ to: '4900000000', callerId: { number: '1' }, sdp: audioSdp(10_000) }).catch((e: unknown) => e);
+    const unknown = await signalling
+      .dial({ to: '4900000000', callerId: { number: '1' }, sdp: audioSdp(10_000) })
+      .catch((e: unknown) => e);
     expect(unknown).toBeInstanceOf(BadNumberError);
     expect((unknown as BadNumberError).wire.sip).toBe(404);
 
     callee.decide = () => Promise.resolve({ kind: 'reject', status: 486 });
-    const busy = await signalling.dial({ to: DID, callerId: { number: '1' }, sdp: audioSdp(10_000) }).catch((e: unknown) => e);
+    const busy = await signalling
+      .dial({ to: DID, callerId: { number: '1' }, sdp: audioSdp(10_000) })
+      .catch((e: unknown) => e);
     expect(busy).toBeInstanceOf(CallBusyError);
     expect((busy as CallBusyError).retryable).toBe(true);
     callee.decide = () => Promise.resolve({ kind: 'answer', sdp: audioSdp(20_000, 1, 2000) });
@@ -152,7 +169,9 @@ describe(`SIP call flows against the ${process.env['DRACHTIO_URL'] ? 'real drach
 
   it('answers 503 with Retry-After when the node is full', async () => {
     full = true;
-    const refused = await signalling.dial({ to: DID, callerId: { number: '1' }, sdp: audioSdp(10_000) }).catch((e: unknown) => e);
+    const refused = await signalling
+      .dial({ to: DID, callerId: { number: '1' }, sdp: audioSdp(10_000) })
+      .catch((e: unknown) => e);
     full = false;
     expect(refused).toBeInstanceOf(CongestionError);
     expect((refused as CongestionError).retryAfterMs).toBe(30_000);
@@ -161,7 +180,8 @@ describe(`SIP call flows against the ${process.env['DRACHTIO_URL'] ? 'real drach
 
   it('CANCELs on abort and reports no answer', async () => {
     let release: () => void = () => undefined;
-    callee.decide = () => new Promise((resolve) => (release = () => resolve({ kind: 'reject', status: 500 })));
+    callee.decide = () =>
+      new Promise((resolve) => (release = () => resolve({ kind: 'reject', status: 500 })));
     const abort = new AbortController();
     const pending = signalling.dial({
       to: DID,

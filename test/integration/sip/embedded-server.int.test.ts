@@ -7,16 +7,26 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import Srf from 'drachtio-srf';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EmbeddedDrachtioServer, SrfSignalling, type CallSession } from '../../../src/sip/index.ts';
+import { SrfSignalling, type CallSession, type EmbeddedDrachtioServer } from '../../../src/sip/index.ts';
 import { waitFor } from '../../helpers/index.ts';
-import { audioSdp, inboundPolicy, quietLogger, startSignalling, trunk, type SipTarget, startSipTarget } from './sip-harness.ts';
+import {
+  audioSdp,
+  inboundPolicy,
+  quietLogger,
+  startSignalling,
+  trunk,
+  type SipTarget,
+  startSipTarget,
+} from './sip-harness.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function target(options: Parameters<typeof startSipTarget>[0] = {}): Promise<SipTarget & { embedded: EmbeddedDrachtioServer }> {
+async function target(
+  options: Parameters<typeof startSipTarget>[0] = {},
+): Promise<SipTarget & { embedded: EmbeddedDrachtioServer }> {
   const started = await startSipTarget(options);
   cleanups.push(() => started.close());
   if (started.embedded === undefined) throw new Error('these tests need the embedded server');
@@ -31,7 +41,12 @@ function answerEverything(signalling: SrfSignalling, sessions: CallSession[]): v
 }
 
 /** Sends raw datagrams from one UDP socket and collects what comes back. */
-async function udpPeer(): Promise<{ send(text: string | Buffer, port: number): void; replies: string[]; port: number; close(): void }> {
+async function udpPeer(): Promise<{
+  send(text: string | Buffer, port: number): void;
+  replies: string[];
+  port: number;
+  close(): void;
+}> {
   const socket = dgram.createSocket('udp4');
   const replies: string[] = [];
   socket.on('message', (data) => replies.push(data.toString('utf8')));
@@ -80,13 +95,15 @@ describe('embedded drachtio server', () => {
     // The caller is a bare srf in connect mode that routes no verbs, so the INVITE it sends
     // through the server can only go to the listening app.
     const caller = new Srf();
-    caller.connect({ host: server.controlHost, port: server.controlPort, secret: server.secret });
+    void caller.connect({ host: server.controlHost, port: server.controlPort, secret: server.secret });
     await once(caller, 'connect');
     cleanups.push(() => Promise.resolve(caller.disconnect()));
-    const dialog = await caller.createUAC(`sip:4940123456@127.0.0.1:${server.sipPort}`, { localSdp: audioSdp(10_000) });
+    const dialog = await caller.createUAC(`sip:4940123456@127.0.0.1:${server.sipPort}`, {
+      localSdp: audioSdp(10_000),
+    });
     expect(dialog.remote.sdp).toContain('m=audio 30000');
     const answered = await waitFor(() => sessions[0], { what: 'the listening app to answer' });
-    await dialog.destroy();
+    await new Promise((resolve) => dialog.destroy(undefined, resolve));
     await waitFor(() => answered.ended, { what: 'BYE at the listening app' });
   });
 
@@ -103,7 +120,11 @@ describe('embedded drachtio server', () => {
     cleanups.push(() => signalling.close());
     const sessions: CallSession[] = [];
     answerEverything(signalling, sessions);
-    const call = await signalling.dial({ to: '4940123456', callerId: { number: '1' }, sdp: audioSdp(10_000) });
+    const call = await signalling.dial({
+      to: '4940123456',
+      callerId: { number: '1' },
+      sdp: audioSdp(10_000),
+    });
     expect(call.trunk).toBe('good');
     expect(silent.replies.some((message) => message.startsWith('INVITE '))).toBe(true);
     expect(signalling.trunkChannelsInUse('good')).toBe(1);
@@ -119,7 +140,11 @@ describe('embedded drachtio server', () => {
     cleanups.push(() => signalling.close());
     const sessions: CallSession[] = [];
     answerEverything(signalling, sessions);
-    const call = await signalling.dial({ to: '4940123456', callerId: { number: '1' }, sdp: audioSdp(10_000) });
+    const call = await signalling.dial({
+      to: '4940123456',
+      callerId: { number: '1' },
+      sdp: audioSdp(10_000),
+    });
     const answered = await waitFor(() => sessions[0]);
     expect(answered.remoteSdp).toContain('m=audio 10000');
     await call.hangup();
@@ -135,12 +160,16 @@ describe('embedded drachtio server', () => {
     expect(peer.replies[0]).toMatch(/^SIP\/2\.0 200 /);
 
     peer.send(options(peer.port, 'bad-1').replace('CSeq: 1 OPTIONS', 'CSeq: one OPTIONS'), server.sipPort);
-    const bad = await waitFor(() => peer.replies.find((r) => r.includes('Call-ID: bad-1')), { what: 'the 400' });
+    const bad = await waitFor(() => peer.replies.find((r) => r.includes('Call-ID: bad-1')), {
+      what: 'the 400',
+    });
     expect(bad).toMatch(/^SIP\/2\.0 400 Bad Request/);
 
     peer.send(options(peer.port, 'big-1', `X-Padding: ${'a'.repeat(20_000)}`), server.sipPort);
     peer.send(options(peer.port, 'ok-2'), server.sipPort);
-    await waitFor(() => peer.replies.find((r) => r.includes('Call-ID: ok-2')), { what: 'the OPTIONS after the oversize one' });
+    await waitFor(() => peer.replies.find((r) => r.includes('Call-ID: ok-2')), {
+      what: 'the OPTIONS after the oversize one',
+    });
     expect(peer.replies.some((r) => r.includes('big-1'))).toBe(false);
     expect(server.embedded.stats.oversize).toBe(1);
   });
@@ -149,14 +178,19 @@ describe('embedded drachtio server', () => {
     const server = await target({ rateLimit: { capacity: 20, ratePerSecond: 5 } });
     const flooder = await udpPeer();
     const polite = await udpPeer();
-    cleanups.push(() => Promise.resolve(flooder.close()), () => Promise.resolve(polite.close()));
+    cleanups.push(
+      () => Promise.resolve(flooder.close()),
+      () => Promise.resolve(polite.close()),
+    );
     for (let i = 0; i < 200; i += 1) flooder.send(options(flooder.port, `flood-${i}`), server.sipPort);
     // Loopback UDP may drop part of a burst before the server reads it, so count loosely.
     await waitFor(() => server.embedded.stats.rateLimited >= 100, { what: 'the flood to be limited' });
     // The limit is per source address; loopback peers share 127.0.0.1, so wait for a token.
     await new Promise((resolve) => setTimeout(resolve, 400));
     polite.send(options(polite.port, 'polite-1'), server.sipPort);
-    await waitFor(() => polite.replies.find((r) => r.includes('polite-1')), { what: 'an answer after the flood' });
+    await waitFor(() => polite.replies.find((r) => r.includes('polite-1')), {
+      what: 'an answer after the flood',
+    });
     expect(flooder.replies.length).toBeLessThanOrEqual(25);
   });
 
@@ -166,7 +200,7 @@ describe('embedded drachtio server', () => {
     cleanups.push(() => Promise.resolve(peer.close()));
     const valid = options(peer.port, 'fuzz');
     let seed = 7;
-    const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let i = 0; i < 500; i += 1) {
       const bytes = Buffer.from(valid);
       for (let flips = 0; flips < 1 + Math.floor(random() * 8); flips += 1) {

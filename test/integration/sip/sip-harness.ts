@@ -25,11 +25,15 @@ export interface SipTarget {
 
 /** DRACHTIO_URL=drachtio://host:port (control), DRACHTIO_SECRET, DRACHTIO_SIP=host:port (its SIP
  * listener). Unset: an embedded server on random loopback ports. */
-export async function startSipTarget(options: { rateLimit?: { capacity: number; ratePerSecond: number } } = {}): Promise<SipTarget> {
+export async function startSipTarget(
+  options: { rateLimit?: { capacity: number; ratePerSecond: number } } = {},
+): Promise<SipTarget> {
   const url = process.env['DRACHTIO_URL'];
   if (url !== undefined && url !== '') {
     const control = new URL(url);
-    const [sipHost = '127.0.0.1', sipPort = '5060'] = (process.env['DRACHTIO_SIP'] ?? '127.0.0.1:5060').split(':');
+    const [sipHost = '127.0.0.1', sipPort = '5060'] = (process.env['DRACHTIO_SIP'] ?? '127.0.0.1:5060').split(
+      ':',
+    );
     return {
       kind: 'drachtio-server',
       controlHost: control.hostname,
@@ -38,7 +42,7 @@ export async function startSipTarget(options: { rateLimit?: { capacity: number; 
       sipHost,
       sipPort: Number(sipPort),
       embedded: undefined,
-      close: async () => undefined,
+      close: () => Promise.resolve(),
     };
   }
   const server = await EmbeddedDrachtioServer.start({
@@ -98,7 +102,12 @@ export async function startSignalling(
   options: { trunks?: readonly TrunkConfig[]; inbound?: Partial<InboundPolicy> } = {},
 ): Promise<SrfSignalling> {
   return SrfSignalling.start({
-    connection: { mode: 'connect', host: target.controlHost, port: target.controlPort, secret: target.secret },
+    connection: {
+      mode: 'connect',
+      host: target.controlHost,
+      port: target.controlPort,
+      secret: target.secret,
+    },
     trunks: options.trunks ?? [],
     inbound: inboundPolicy(options.inbound),
     logger: quietLogger(),

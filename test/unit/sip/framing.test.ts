@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { FrameDecoder, FramingError, encodeFrame, parseWireMessage, wireMessage } from '../../../src/sip/embedded-server/framing.ts';
+import {
+  FrameDecoder,
+  FramingError,
+  encodeFrame,
+  parseWireMessage,
+  wireMessage,
+} from '../../../src/sip/embedded-server/framing.ts';
 
 describe('drachtio framing', () => {
   it('splits frames across and within chunks, counting UTF-8 bytes', () => {
@@ -8,7 +14,10 @@ describe('drachtio framing', () => {
     const two = encodeFrame('id2|ping');
     const bytes = Buffer.from(one + two);
     expect(decoder.push(bytes.subarray(0, 10))).toEqual([]);
-    expect(decoder.push(bytes.subarray(10))).toEqual(['id1|sip|network\r\nINVITE sip:ü@x SIP/2.0', 'id2|ping']);
+    expect(decoder.push(bytes.subarray(10))).toEqual([
+      'id1|sip|network\r\nINVITE sip:ü@x SIP/2.0',
+      'id2|ping',
+    ]);
   });
 
   it('rejects a missing or oversize length prefix', () => {
@@ -20,7 +29,12 @@ describe('drachtio framing', () => {
 
   it('parses the leader and keeps the SIP text after the first CRLF', () => {
     const message = parseWireMessage('m1|sip|txn|dlg\r\nBYE sip:a@b SIP/2.0\r\nX: 1');
-    expect(message).toEqual({ msgId: 'm1', command: 'sip', args: ['txn', 'dlg'], sip: 'BYE sip:a@b SIP/2.0\r\nX: 1' });
+    expect(message).toEqual({
+      msgId: 'm1',
+      command: 'sip',
+      args: ['txn', 'dlg'],
+      sip: 'BYE sip:a@b SIP/2.0\r\nX: 1',
+    });
     expect(() => parseWireMessage('|')).toThrow(FramingError);
   });
 

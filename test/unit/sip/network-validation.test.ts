@@ -37,7 +37,9 @@ describe('SIP input validation', () => {
 
   it('builds a 400 from raw header lines, but never for an ACK or a response', () => {
     const reply = badRequestFor(INVITE.replace('CSeq: 1 INVITE', 'CSeq: INVITE'), 'invalid "CSeq"\r\n');
-    expect(reply).toMatch(/^SIP\/2\.0 400 Bad Request\r\nVia: SIP\/2\.0\/UDP 127\.0\.0\.1:5062;branch=z9hG4bK1\r\n/);
+    expect(reply).toMatch(
+      /^SIP\/2\.0 400 Bad Request\r\nVia: SIP\/2\.0\/UDP 127\.0\.0\.1:5062;branch=z9hG4bK1\r\n/,
+    );
     expect(reply).toContain('Call-ID: c1');
     expect(reply).not.toMatch(/invalid "CSeq"\r\n\r\n/);
     expect(badRequestFor(INVITE.replace(/^INVITE/, 'ACK'), 'x')).toBeUndefined();

@@ -34,7 +34,11 @@ describe('SIP failures as typed outcomes', () => {
   });
 
   it('carries Retry-After on a 503', () => {
-    const error = errorForStatus({ status: 503, reason: 'Service Unavailable', retryAfterMs: retryAfterMsFrom('120 (maintenance);duration=60') });
+    const error = errorForStatus({
+      status: 503,
+      reason: 'Service Unavailable',
+      retryAfterMs: retryAfterMsFrom('120 (maintenance);duration=60'),
+    });
     expect(error).toBeInstanceOf(CongestionError);
     expect((error as CongestionError).retryAfterMs).toBe(120_000);
     expect(retryAfterMsFrom('soon')).toBeUndefined();

@@ -5,7 +5,12 @@ describe('token bucket', () => {
   it('allows a burst, then the refill rate', () => {
     let now = 0;
     const bucket = new TokenBucket(3, 2, () => now);
-    expect([bucket.tryTake(), bucket.tryTake(), bucket.tryTake(), bucket.tryTake()]).toEqual([true, true, true, false]);
+    expect([bucket.tryTake(), bucket.tryTake(), bucket.tryTake(), bucket.tryTake()]).toEqual([
+      true,
+      true,
+      true,
+      false,
+    ]);
     expect(bucket.msUntilToken()).toBe(500);
     now = 500;
     expect(bucket.tryTake()).toBe(true);

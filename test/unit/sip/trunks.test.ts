@@ -4,7 +4,10 @@ import { trunk } from '../../integration/sip/sip-harness.ts';
 
 describe('trunk pool', () => {
   it('leases in order, respects channel limits and frees channels', () => {
-    const pool = new TrunkPool([trunk({ name: 'a', proxy: 'a', maxChannels: 1 }), trunk({ name: 'b', proxy: 'b', maxChannels: 1 })]);
+    const pool = new TrunkPool([
+      trunk({ name: 'a', proxy: 'a', maxChannels: 1 }),
+      trunk({ name: 'b', proxy: 'b', maxChannels: 1 }),
+    ]);
     const first = pool.lease(new Set());
     const second = pool.lease(new Set());
     expect([first?.trunk.name, second?.trunk.name]).toEqual(['a', 'b']);
@@ -28,7 +31,9 @@ describe('trunk pool', () => {
   });
 
   it('refuses duplicate names and zero limits', () => {
-    expect(() => new TrunkPool([trunk({ name: 'a', proxy: 'a' }), trunk({ name: 'a', proxy: 'b' })])).toThrow(RangeError);
+    expect(() => new TrunkPool([trunk({ name: 'a', proxy: 'a' }), trunk({ name: 'a', proxy: 'b' })])).toThrow(
+      RangeError,
+    );
     expect(() => new TrunkPool([trunk({ name: 'a', proxy: 'a', maxChannels: 0 })])).toThrow(RangeError);
   });
 });
