@@ -24,6 +24,7 @@ export {
   FaxRetryableError,
   FaxTerminalError,
   faxErrorFromCompletion,
+  T30_ERR_CALLDROPPED,
   t30CodeName,
   type FaxError,
   type FaxFailureDetails,

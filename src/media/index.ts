@@ -28,3 +28,8 @@ export {
   type T38SdpParams,
   type T38UdpEc,
 } from './sdp.ts';
+export { MediaClock, type ClockDeps, type ClockStats, type MediaClockOptions } from './clock.ts';
+export { MediaCapacityError, PortAllocator } from './ports.ts';
+export { FaxChannel, type Endpoint, type FaxChannelEvents, type FaxChannelSpec, type FaxChannelStats, type MediaSpec } from './channel.ts';
+export { MediaChannel, MediaNode, type ChannelOutcome, type MediaNodeOptions } from './media-node.ts';
+export type { WorkerStats } from './worker-protocol.ts';
