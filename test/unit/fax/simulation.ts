@@ -84,10 +84,13 @@ function udptlSide(ec: ErrorCorrection, link: SimulatedLink) {
 }
 
 /** Sends each IFP through our UDPTL framing, `count` identical copies, as on the wire. */
-function transmitter(side: { sender: UdptlSender; link: SimulatedLink }) {
+function transmitter(side: { sender: UdptlSender; link: SimulatedLink }, tap?: (datagram: Uint8Array) => void) {
   return (ifp: Uint8Array, count: number) => {
     const datagram = side.sender.next(ifp);
-    for (let i = 0; i < Math.max(1, count); i++) side.link.send(datagram);
+    for (let i = 0; i < Math.max(1, count); i++) {
+      tap?.(datagram);
+      side.link.send(datagram);
+    }
   };
 }
 
@@ -104,6 +107,8 @@ export interface T38CallOptions {
   readonly link?: LinkOptions;
   /** Appends `sent <n>` / `received <n>` as each side confirms a page, in the order it happens. */
   readonly timeline?: string[];
+  /** Sees every datagram put on the wire (before loss), e.g. to write a capture file. */
+  readonly tap?: (datagram: Uint8Array, from: 'caller' | 'callee', tick: number) => void;
 }
 
 /** A T.38 terminal calling a T.38 terminal over UDPTL. */
@@ -113,10 +118,11 @@ export function t38Call(options: T38CallOptions): CallOutcome {
   const receivedPages: ConfirmedPage[] = [];
   const a = udptlSide(ec, new SimulatedLink({ ...options.link, seed: (options.link?.seed ?? 1) * 2 }));
   const b = udptlSide(ec, new SimulatedLink({ ...options.link, seed: (options.link?.seed ?? 1) * 2 + 1 }));
+  let tick = 0;
   const caller = new T38Terminal({
     calling: true,
     job: { direction: 'send', ...options.send },
-    transmit: transmitter(a),
+    transmit: transmitter(a, options.tap && ((d) => options.tap?.(d, 'caller', tick))),
     events: {
       onPageConfirmed: (p) => {
         sentPages.push(p);
@@ -127,7 +133,7 @@ export function t38Call(options: T38CallOptions): CallOutcome {
   const callee = new T38Terminal({
     calling: false,
     job: { direction: 'receive', ...options.receive },
-    transmit: transmitter(b),
+    transmit: transmitter(b, options.tap && ((d) => options.tap?.(d, 'callee', tick))),
     events: {
       onPageConfirmed: (p) => {
         receivedPages.push(p);
@@ -135,7 +141,6 @@ export function t38Call(options: T38CallOptions): CallOutcome {
       },
     },
   });
-  let tick = 0;
   for (; tick < MAX_TICKS; tick++) {
     const doneA = caller.tick();
     const doneB = callee.tick();
