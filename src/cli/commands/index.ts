@@ -1,6 +1,8 @@
 // Every `faxswitch` command, in the order `--help` lists them.
 import type { CliCommand } from '../command.ts';
 import { configCommand } from './config.ts';
+import { faxReceiveCommand } from './fax-receive.ts';
+import { faxSendCommand } from './fax-send.ts';
 import { startCommand } from './start.ts';
 
-export const COMMANDS: readonly CliCommand[] = [startCommand, configCommand];
+export const COMMANDS: readonly CliCommand[] = [startCommand, configCommand, faxSendCommand, faxReceiveCommand];
