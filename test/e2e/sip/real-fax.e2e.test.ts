@@ -58,7 +58,6 @@ describe('real fax over SIP + T.38 through the embedded server', () => {
     const doc = faxDocument('standard', 2);
     const received: ConfirmedPage[] = [];
     const receivedFile = path.join(dir, 'received.tif');
-    let receiver: MediaChannel | undefined;
     let callee: CallSession | undefined;
 
     signalling.onInbound({
@@ -90,7 +89,7 @@ describe('real fax over SIP + T.38 through the embedded server', () => {
 
     // The receiving switch goes to T.38 (as it does on CED / V.21) with its own UDPTL port.
     const answered = await waitFor(() => callee, { what: 'the callee session' });
-    receiver = await media.openChannel(
+    const receiver = await media.openChannel(
       {
         media: { kind: 't38', params: DEFAULT_T38_PARAMS },
         job: { direction: 'receive', file: receivedFile, ecm: true, ident: 'SIP E2E RECEIVER' },
