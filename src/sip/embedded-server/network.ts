@@ -18,12 +18,20 @@ export interface Remote {
   readonly port: number;
 }
 
+export interface TlsOptions {
+  readonly port: number;
+  readonly key: string | Buffer;
+  readonly cert: string | Buffer;
+  /** Trust anchors for peers we connect to; default: the system's. Peers are always verified. */
+  readonly ca?: string | Buffer;
+}
+
 export interface NetworkOptions {
   readonly host: string;
   /** 0 picks a free port. */
   readonly udpPort: number;
   readonly tcpPort: number;
-  readonly tls?: { readonly port: number; readonly key: string | Buffer; readonly cert: string | Buffer };
+  readonly tls?: TlsOptions;
   readonly maxMessageBytes: number;
   readonly rateLimit: { readonly capacity: number; readonly ratePerSecond: number };
   readonly onMessage: (message: SipMessage, remote: Remote) => void;
@@ -170,7 +178,11 @@ export class SipNetwork {
     if (existing !== undefined && !existing.destroyed) return existing;
     const socket =
       remote.protocol === 'tls'
-        ? tls.connect({ host: remote.address, port: remote.port, rejectUnauthorized: false })
+        ? tls.connect({
+            host: remote.address,
+            port: remote.port,
+            ...(this.#options.tls?.ca === undefined ? {} : { ca: this.#options.tls.ca }),
+          })
         : net.connect({ host: remote.address, port: remote.port });
     this.#adoptStream(socket, remote.protocol, remote);
     return socket;

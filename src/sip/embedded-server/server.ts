@@ -16,7 +16,7 @@ import {
   wireMessage,
   type WireMessage,
 } from './framing.ts';
-import { SipNetwork, type Remote, type NetworkStats, type SipProtocol } from './network.ts';
+import { SipNetwork, type Remote, type NetworkStats, type SipProtocol, type TlsOptions } from './network.ts';
 import {
   contactFor,
   copyAppHeaders,
@@ -37,7 +37,8 @@ export interface EmbeddedServerOptions {
   readonly controlPort?: number;
   readonly sipUdpPort?: number;
   readonly sipTcpPort?: number;
-  readonly tls?: { readonly port: number; readonly key: string | Buffer; readonly cert: string | Buffer };
+  /** SIP over TLS; peers we connect to are verified against `ca` (or the system's CAs). */
+  readonly tls?: TlsOptions;
   readonly maxSipMessageBytes?: number;
   /** Per source address: burst and sustained messages per second. */
   readonly rateLimit?: { readonly capacity: number; readonly ratePerSecond: number };
@@ -162,6 +163,9 @@ export class EmbeddedDrachtioServer {
   }
   get sipTcpPort(): number {
     return this.#network.tcpPort;
+  }
+  get sipTlsPort(): number | undefined {
+    return this.#network.tlsPort;
   }
   get stats(): EmbeddedServerStats {
     return { ...this.#network.stats, handlerErrors: this.#handlerErrors };
@@ -295,7 +299,9 @@ export class EmbeddedDrachtioServer {
 
   #hostports(): string {
     const host = formatHost(this.#host);
-    return `udp/${host}:${this.#network.udpPort},tcp/${host}:${this.#network.tcpPort}`;
+    const tlsPort = this.#network.tlsPort;
+    const tls = tlsPort === undefined ? '' : `,tls/${host}:${tlsPort}`;
+    return `udp/${host}:${this.#network.udpPort},tcp/${host}:${this.#network.tcpPort}${tls}`;
   }
 
   async #onAppSip(app: AppConnection, message: WireMessage): Promise<void> {

@@ -5,10 +5,13 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import Srf from 'drachtio-srf';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SrfSignalling, type CallSession, type EmbeddedDrachtioServer } from '../../../src/sip/index.ts';
-import { waitFor } from '../../helpers/index.ts';
+import { makeTempDir, waitFor } from '../../helpers/index.ts';
 import {
   audioSdp,
   inboundPolicy,
@@ -136,6 +139,51 @@ describe('embedded drachtio server', () => {
     const server = await target();
     const signalling = await startSignalling(server, {
       trunks: [trunk({ name: 'tcp', proxy: `sip:127.0.0.1:${server.embedded.sipTcpPort};transport=tcp` })],
+    });
+    cleanups.push(() => signalling.close());
+    const sessions: CallSession[] = [];
+    answerEverything(signalling, sessions);
+    const call = await signalling.dial({
+      to: '4940123456',
+      callerId: { number: '1' },
+      sdp: audioSdp(10_000),
+    });
+    const answered = await waitFor(() => sessions[0]);
+    expect(answered.remoteSdp).toContain('m=audio 10000');
+    await call.hangup();
+    await waitFor(() => answered.ended);
+  });
+
+  it('carries a call over SIP/TLS, verifying the peer certificate', async () => {
+    const dir = makeTempDir('sip-tls-');
+    const key = path.join(dir, 'key.pem');
+    const cert = path.join(dir, 'cert.pem');
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+      ],
+      { stdio: 'ignore' },
+    );
+    const pem = { key: readFileSync(key), cert: readFileSync(cert) };
+    const server = await target({ tls: { port: 0, ...pem, ca: pem.cert } });
+    const tlsPort = server.embedded.sipTlsPort ?? 0;
+    const signalling = await startSignalling(server, {
+      trunks: [trunk({ name: 'tls', proxy: `sip:127.0.0.1:${tlsPort};transport=tls` })],
     });
     cleanups.push(() => signalling.close());
     const sessions: CallSession[] = [];

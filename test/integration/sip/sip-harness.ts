@@ -6,6 +6,7 @@ import { createLogger, type Logger } from '../../../src/observability/index.ts';
 import {
   EmbeddedDrachtioServer,
   SrfSignalling,
+  type EmbeddedServerOptions,
   type InboundPolicy,
   type TrunkConfig,
 } from '../../../src/sip/index.ts';
@@ -26,7 +27,10 @@ export interface SipTarget {
 /** DRACHTIO_URL=drachtio://host:port (control), DRACHTIO_SECRET, DRACHTIO_SIP=host:port (its SIP
  * listener). Unset: an embedded server on random loopback ports. */
 export async function startSipTarget(
-  options: { rateLimit?: { capacity: number; ratePerSecond: number } } = {},
+  options: {
+    rateLimit?: { capacity: number; ratePerSecond: number };
+    tls?: EmbeddedServerOptions['tls'];
+  } = {},
 ): Promise<SipTarget> {
   const url = process.env['DRACHTIO_URL'];
   if (url !== undefined && url !== '') {
@@ -48,6 +52,7 @@ export async function startSipTarget(
   const server = await EmbeddedDrachtioServer.start({
     secret: 'test-secret',
     ...(options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }),
+    ...(options.tls === undefined ? {} : { tls: options.tls }),
   });
   return {
     kind: 'embedded',
