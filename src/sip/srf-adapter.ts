@@ -225,6 +225,9 @@ export class SrfSignalling implements CallControl {
   }
 
   async dial(request: DialRequest): Promise<CallSession> {
+    if (request.signal?.aborted === true) {
+      throw errorForStatus({ status: 487, reason: 'Request Terminated (aborted before dialling)' });
+    }
     const tried = new Set<string>();
     let lastFailure: Error | undefined;
     for (;;) {
