@@ -114,7 +114,7 @@ describe('sipp scenarios', () => {
     expect(run.code, run.errors).toBe(0);
     expect(results[0]?.accepted).toBe(true);
     expect(peerOffers).toEqual([]);
-    expect(sessions[0]?.refreshCount).toBe(1);
+    expect(sessions[0]?.refreshCount).toBe(2);
     expect(sessions[0]?.remoteSdp).toContain('m=image');
   });
 
