@@ -720,6 +720,12 @@ export class EmbeddedDrachtioServer {
     if (request.method === 'INVITE') {
       this.#inboundInvites.set(inviteKey(request), txnId);
       txn.send(sip.makeResponse(request, 100, 'Trying'));
+    } else {
+      // The peer gives up on a non-INVITE after timer F (64·T1); an app that never answers must
+      // not leave the entry behind. INVITEs wait for the app (or its disconnect), as drachtio does.
+      setTimeout(() => {
+        if (this.#inbound.get(txnId) === entry) this.#forgetInbound(txnId, entry);
+      }, TIMER_H_MS).unref();
     }
     const text = sip.stringify(request);
     this.#send(
