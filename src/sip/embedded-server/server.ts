@@ -387,7 +387,7 @@ export class EmbeddedDrachtioServer {
   #confirmInboundInvite(entry: InboundTxn, response: SipMessage): void {
     const request = entry.request;
     const callId = request.headers['call-id'] ?? '';
-    const remoteTarget = uriOf(request.headers.contact) ?? request.uri ?? '';
+    const contact = uriOf(request.headers.contact);
     let dialog = this.#dialogs.get(entry.dialogId);
     if (dialog === undefined && request.headers.from !== undefined && response.headers.to !== undefined) {
       const id = dialogIdOf(callId, tagOf(request.headers.from) ?? '');
@@ -397,15 +397,15 @@ export class EmbeddedDrachtioServer {
         callId,
         local: response.headers.to,
         remote: request.headers.from,
-        remoteTarget,
+        remoteTarget: contact ?? request.uri ?? '',
         flow: entry.remote,
         localSeq: 0,
         inviteSeq: 0,
       };
       this.#addDialog(dialog);
       entry.dialogId = id;
-    } else if (dialog !== undefined) {
-      dialog.remoteTarget = remoteTarget;
+    } else if (dialog !== undefined && contact !== undefined) {
+      dialog.remoteTarget = contact;
     }
     if (dialog === undefined || entry.remote.protocol !== 'udp') return;
     const text = sip.stringify(response);
@@ -468,7 +468,7 @@ export class EmbeddedDrachtioServer {
     }
     let remote: Remote;
     try {
-      remote = await resolveTarget(dialog.remoteTarget);
+      remote = await resolveTarget(dialog.remoteTarget, dialog.flow.protocol);
     } catch {
       remote = dialog.flow;
     }

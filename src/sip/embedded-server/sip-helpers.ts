@@ -25,14 +25,15 @@ export function tagOf(address: NameAddr | undefined): string | undefined {
   return typeof tag === 'string' && tag !== '' ? tag : undefined;
 }
 
-/** Where a request to `target` (a SIP URI or `host[:port]`) goes, after DNS A/AAAA lookup. */
-export async function resolveTarget(target: string): Promise<Remote> {
+/** Where a request to `target` (a SIP URI or `host[:port]`) goes, after DNS A/AAAA lookup; a URI
+ * without a transport parameter uses `defaultProtocol` (in a dialog: the flow it came in on). */
+export async function resolveTarget(target: string, defaultProtocol: SipProtocol = 'udp'): Promise<Remote> {
   const text = /^sips?:/i.test(target) ? target : `sip:${target}`;
   const uri = sip.parseUri(text.replace(/^<|>$/g, ''));
   if (uri === undefined) throw new Error(`cannot route to '${target}': not a SIP URI`);
   const transport = (uri.params['transport'] ?? '').toLowerCase();
-  const protocol: SipProtocol =
-    uri.schema === 'sips' || transport === 'tls' ? 'tls' : transport === 'tcp' ? 'tcp' : 'udp';
+  const named: Record<string, SipProtocol> = { tls: 'tls', tcp: 'tcp', udp: 'udp' };
+  const protocol: SipProtocol = uri.schema === 'sips' ? 'tls' : (named[transport] ?? defaultProtocol);
   const address = net.isIP(uri.host) !== 0 ? uri.host : (await lookup(uri.host)).address;
   const port = uri.port !== undefined && uri.port > 0 ? uri.port : protocol === 'tls' ? 5061 : 5060;
   return { protocol, address, port };
