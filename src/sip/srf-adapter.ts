@@ -85,6 +85,10 @@ export class SrfSignalling implements CallControl {
     this.#trunks = new TrunkPool(options.trunks);
     this.#srf = new Srf();
     this.#srf.on('error', (error: Error) => this.#log.warn({ err: error }, 'drachtio connection error'));
+    // Dialogs live in the server; without the connection we can neither hear nor end them.
+    (this.#srf as unknown as NodeJS.EventEmitter).on('close', () => {
+      for (const session of this.#sessions) session.transportLost();
+    });
     this.#connected = new Promise<void>((resolve) => {
       this.#srf.on('connect', (error: Error | null) => {
         if (error === null || error === undefined) resolve();
@@ -181,6 +185,7 @@ export class SrfSignalling implements CallControl {
       return;
     }
     const didStatus = await policy.lookupDid(offer.did);
+    if (abort.signal.aborted) return;
     if (didStatus !== 'active') {
       res.send(policy.unknownDidStatus, REASONS[policy.unknownDidStatus] ?? '', {});
       return;
@@ -527,6 +532,11 @@ class SrfCallSession implements CallSession {
     } catch (error) {
       this.#log.debug({ err: error, callId: this.callId }, 'BYE failed; the dialog is gone anyway');
     }
+  }
+
+  /** The drachtio connection dropped: the call is out of our hands. */
+  transportLost(): void {
+    this.#end('transport-lost');
   }
 
   #end(reason: CallEndReason): void {

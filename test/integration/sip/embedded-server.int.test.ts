@@ -199,6 +199,29 @@ describe('embedded drachtio server', () => {
     await waitFor(() => answered.ended);
   });
 
+  it('ends calls with transport-lost when the drachtio connection drops', async () => {
+    const server = await target();
+    const signalling = await startSignalling(server, {
+      trunks: [trunk({ name: 't', proxy: `127.0.0.1:${server.sipPort}` })],
+    });
+    cleanups.push(() => signalling.close());
+    const sessions: CallSession[] = [];
+    answerEverything(signalling, sessions);
+    const call = await signalling.dial({
+      to: '4940123456',
+      callerId: { number: '1' },
+      sdp: audioSdp(10_000),
+    });
+    const reasons: string[] = [];
+    call.onEnded((reason) => reasons.push(reason));
+    await waitFor(() => sessions[0]);
+    await server.close();
+    await waitFor(() => reasons[0], { what: 'the call to end' });
+    expect(reasons).toEqual(['transport-lost']);
+    expect(sessions[0]?.ended).toBe(true);
+    expect(signalling.activeCalls).toBe(0);
+  });
+
   it('answers OPTIONS, gives malformed requests a 400 and drops oversize datagrams', async () => {
     const server = await target();
     const peer = await udpPeer();
