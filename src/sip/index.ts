@@ -30,6 +30,7 @@ export {
 } from './errors.ts';
 export { isSessionRefresh, offersT38, sdpOrigin } from './sdp.ts';
 export { TrunkPool, type TrunkConfig, type TrunkLease } from './trunks.ts';
+export { parseTrunkConfigs, SipConfigError } from './trunk-config.ts';
 export {
   SrfSignalling,
   type DidStatus,
