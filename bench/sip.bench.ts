@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { Writable } from 'node:stream';
 import { findExecutable, findFreePort } from '../src/local-services/index.ts';
 import { createLogger } from '../src/observability/index.ts';
-import { EmbeddedDrachtioServer, SrfSignalling } from '../src/sip/index.ts';
+import { startSipNode } from '../src/sip/index.ts';
 import { report } from './report.ts';
 
 const SDP =
@@ -48,12 +48,11 @@ export async function run(args: readonly string[]): Promise<void> {
   const calls = Number(args[0] ?? 2000);
   const rate = Number(args[1] ?? 2000);
 
-  const server = await EmbeddedDrachtioServer.start({
-    secret: 'bench',
-    rateLimit: { capacity: 100_000, ratePerSecond: 100_000 },
-  });
-  const signalling = await SrfSignalling.start({
-    connection: { mode: 'connect', host: server.host, port: server.controlPort, secret: 'bench' },
+  const node = await startSipNode({
+    drachtio: {
+      kind: 'embedded',
+      server: { secret: 'bench', rateLimit: { capacity: 100_000, ratePerSecond: 100_000 } },
+    },
     trunks: [],
     inbound: {
       lookupDid: () => Promise.resolve('active'),
@@ -68,13 +67,12 @@ export async function run(args: readonly string[]): Promise<void> {
       destination: new Writable({ write: (_c, _e, done) => done() }),
     }),
   });
-  signalling.onInbound({
+  node.signalling.onInbound({
     offer: () => Promise.resolve({ kind: 'answer', sdp: SDP }),
     answered: () => undefined,
   });
-  const ours = await callsPerSecond(`127.0.0.1:${server.sipUdpPort}`, calls, rate);
-  await signalling.close();
-  await server.close();
+  const ours = await callsPerSecond(`127.0.0.1:${node.embedded?.sipUdpPort ?? 0}`, calls, rate);
+  await node.close();
 
   const uasPort = await findFreePort();
   const uas = sipp(['-sn', 'uas', '-p', String(uasPort), '-m', String(calls), '-timeout', '120s']);

@@ -43,3 +43,4 @@ export {
   type EmbeddedServerOptions,
   type EmbeddedServerStats,
 } from './embedded-server/server.ts';
+export { startSipNode, type DrachtioChoice, type SipNode, type SipNodeOptions } from './sip-node.ts';

@@ -10,7 +10,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Srf from 'drachtio-srf';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SrfSignalling, type CallSession, type EmbeddedDrachtioServer } from '../../../src/sip/index.ts';
+import {
+  SrfSignalling,
+  startSipNode,
+  type CallSession,
+  type EmbeddedDrachtioServer,
+} from '../../../src/sip/index.ts';
 import { makeTempDir, waitFor } from '../../helpers/index.ts';
 import {
   audioSdp,
@@ -197,6 +202,40 @@ describe('embedded drachtio server', () => {
     expect(answered.remoteSdp).toContain('m=audio 10000');
     await call.hangup();
     await waitFor(() => answered.ended);
+  });
+
+  it('startSipNode runs its own embedded server or joins an external one', async () => {
+    const own = await startSipNode({
+      drachtio: { kind: 'embedded', server: { secret: 's' } },
+      trunks: [],
+      inbound: inboundPolicy(),
+      logger: quietLogger(),
+    });
+    cleanups.push(() => own.close());
+    const external = await startSipNode({
+      drachtio: {
+        kind: 'external',
+        host: own.embedded?.host ?? '',
+        port: own.embedded?.controlPort ?? 0,
+        secret: 's',
+      },
+      trunks: [trunk({ name: 't', proxy: `127.0.0.1:${own.embedded?.sipUdpPort ?? 0}` })],
+      inbound: inboundPolicy(),
+      logger: quietLogger(),
+    });
+    cleanups.push(() => external.close());
+    expect(external.embedded).toBeUndefined();
+    const sessions: CallSession[] = [];
+    // Both apps route INVITE; whichever the server picks answers.
+    answerEverything(own.signalling, sessions);
+    answerEverything(external.signalling, sessions);
+    const call = await external.signalling.dial({
+      to: '4940123456',
+      callerId: { number: '1' },
+      sdp: audioSdp(10_000),
+    });
+    expect(call.remoteSdp).toContain('m=audio 30000');
+    await call.hangup();
   });
 
   it('ends calls with transport-lost when the drachtio connection drops', async () => {
