@@ -261,6 +261,30 @@ describe('embedded drachtio server', () => {
     expect(signalling.activeCalls).toBe(0);
   });
 
+  it('answers an authenticated app’s nonsense with NOK and stays up', async () => {
+    const server = await target();
+    const socket = net.connect(server.controlPort, '127.0.0.1');
+    let replies = '';
+    socket.on('data', (chunk: Buffer) => (replies += chunk.toString()));
+    const frame = (text: string): string => `${Buffer.byteLength(text)}#${text}`;
+    socket.write(frame(`a1|authenticate|${server.secret}|`));
+    await waitFor(() => replies.includes('a1|OK'), { what: 'authentication' });
+    socket.write(frame('b1|sip|||\r\nthis is not SIP'));
+    socket.write(frame('b2|sip|no-such-txn|\r\nSIP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n'));
+    socket.write(frame('b3|sip||no-such-dialog\r\nBYE sip:x@127.0.0.1 SIP/2.0\r\nContent-Length: 0\r\n\r\n'));
+    socket.write(frame('b4|proxy|whatever'));
+    socket.write(frame('b5|sip|||\r\nINVITE sip:1@ SIP/2.0\r\nContent-Length: 0\r\n\r\n'));
+    await waitFor(() => ['b1', 'b2', 'b3', 'b4', 'b5'].every((id) => replies.includes(`${id}|NOK`)), {
+      what: 'a NOK for each',
+    });
+    expect(replies).toContain('unable to find dialog');
+    socket.end();
+    const peer = await udpPeer();
+    cleanups.push(() => Promise.resolve(peer.close()));
+    peer.send(options(peer.port, 'still-up'), server.sipPort);
+    await waitFor(() => peer.replies.find((r) => r.includes('still-up')), { what: 'the server to answer' });
+  });
+
   it('answers OPTIONS, gives malformed requests a 400 and drops oversize datagrams', async () => {
     const server = await target();
     const peer = await udpPeer();
