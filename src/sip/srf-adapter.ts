@@ -58,15 +58,6 @@ interface SrfSipError extends Error {
   res?: { get(name: string): string | undefined; has(name: string): boolean };
 }
 
-const REASONS: Readonly<Record<number, string>> = {
-  403: 'Forbidden',
-  404: 'Not Found',
-  480: 'Temporarily Unavailable',
-  488: 'Not Acceptable Here',
-  503: 'Service Unavailable',
-  603: 'Decline',
-};
-
 export class SrfSignalling implements CallControl {
   readonly #srf: Srf;
   readonly #options: SrfSignallingOptions;
@@ -175,30 +166,31 @@ export class SrfSignalling implements CallControl {
     }
   }
 
+  /** srf fills in the standard reason phrase when `reason` is ''. */
   async #onInvite(req: SrfRequest, res: SrfResponse): Promise<void> {
     const policy = this.#options.inbound;
     const offer = toInboundOffer(req);
     const abort = new AbortController();
     (req as unknown as NodeJS.EventEmitter).on('cancel', () => abort.abort());
     if (!policy.hasCapacity()) {
-      res.send(503, REASONS[503] ?? '', { headers: { 'Retry-After': String(policy.retryAfterSeconds) } });
+      res.send(503, '', { headers: { 'Retry-After': String(policy.retryAfterSeconds) } });
       return;
     }
     const didStatus = await policy.lookupDid(offer.did);
     if (abort.signal.aborted) return;
     if (didStatus !== 'active') {
-      res.send(policy.unknownDidStatus, REASONS[policy.unknownDidStatus] ?? '', {});
+      res.send(policy.unknownDidStatus, '', {});
       return;
     }
     const handler = this.#handler;
     if (handler === undefined) {
-      res.send(503, REASONS[503] ?? '', { headers: { 'Retry-After': String(policy.retryAfterSeconds) } });
+      res.send(503, '', { headers: { 'Retry-After': String(policy.retryAfterSeconds) } });
       return;
     }
     const decision = await handler.offer(offer, abort.signal);
     if (abort.signal.aborted) return;
     if (decision.kind === 'reject') {
-      res.send(decision.status, decision.reason ?? REASONS[decision.status] ?? '', {
+      res.send(decision.status, decision.reason ?? '', {
         headers: { ...decision.headers },
       });
       return;

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findExecutable, findFreePort } from '../../../src/local-services/index.ts';
+import { findExecutable } from '../../../src/local-services/index.ts';
 import { CallRefusedError, type SrfSignalling } from '../../../src/sip/index.ts';
 import { makeTempDir, waitFor } from '../../helpers/index.ts';
 import {
@@ -16,7 +16,7 @@ import {
   trunk,
   type SipTarget,
 } from '../../integration/sip/sip-harness.ts';
-import { waitForUdpListener } from './sipp.ts';
+import { freeUdpPort, waitForUdpListener } from './sipp.ts';
 
 const EDGE_CONFIG = path.resolve(import.meta.dirname, '../../../k8s/edge/kamailio.cfg');
 
@@ -53,7 +53,7 @@ describe('kamailio edge in front of two fax nodes', () => {
     const dir = makeTempDir('edge-');
     const listFile = path.join(dir, 'dispatcher.list');
     await writeFile(listFile, nodes.map((node) => `1 sip:127.0.0.1:${node.target.sipPort}\n`).join(''));
-    const port = await findFreePort('127.0.0.1');
+    const port = await freeUdpPort();
     kamailio = spawn(
       findExecutable('kamailio', 'kamailio'),
       [

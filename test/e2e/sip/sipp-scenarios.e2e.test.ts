@@ -18,7 +18,7 @@ import {
   trunk,
   type SipTarget,
 } from '../../integration/sip/sip-harness.ts';
-import { runSipp, sippPort, waitForUdpListener } from './sipp.ts';
+import { freeUdpPort, runSipp, waitForUdpListener } from './sipp.ts';
 
 describe('sipp scenarios', () => {
   let target: SipTarget;
@@ -139,7 +139,7 @@ describe('sipp scenarios', () => {
 
   for (const challenge of ['401', '407'] as const) {
     it(`outbound call challenged with ${challenge} succeeds with digest auth`, async () => {
-      const port = await sippPort();
+      const port = await freeUdpPort();
       const carrier = runSipp(`uas-digest-${challenge}.xml`, { localPort: port });
       const outbound = await startSignalling(target, {
         trunks: [

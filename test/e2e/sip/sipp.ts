@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { findExecutable, findFreePort } from '../../../src/local-services/index.ts';
+import { findExecutable } from '../../../src/local-services/index.ts';
 import { makeTempDir, waitFor } from '../../helpers/index.ts';
 
 export const SIPP_SCENARIOS = path.resolve(import.meta.dirname, '../../fixtures/sipp');
@@ -23,8 +23,13 @@ export interface SippOptions {
   readonly localPort?: number;
 }
 
-export async function sippPort(): Promise<number> {
-  return findFreePort('127.0.0.1');
+/** A UDP port nobody holds right now (findFreePort checks TCP, and SIP here is UDP). */
+export async function freeUdpPort(): Promise<number> {
+  const socket = dgram.createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  const { port } = socket.address();
+  await new Promise<void>((resolve) => socket.close(() => resolve()));
+  return port;
 }
 
 export async function runSipp(scenario: string, options: SippOptions): Promise<SippRun> {
@@ -43,11 +48,11 @@ export async function runSipp(scenario: string, options: SippOptions): Promise<S
     '-i',
     '127.0.0.1',
     '-p',
-    String(options.localPort ?? (await sippPort())),
+    String(options.localPort ?? (await freeUdpPort())),
     '-mi',
     '127.0.0.1',
     '-mp',
-    String(await findFreePort('127.0.0.1')),
+    String(await freeUdpPort()),
     '-s',
     options.service ?? '4940123456',
     '-nostdin',
