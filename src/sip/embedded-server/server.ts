@@ -677,6 +677,11 @@ export class EmbeddedDrachtioServer {
         this.#onCancel(message, remote);
         return;
     }
+    const refusal = refusalFor(message);
+    if (refusal !== undefined) {
+      this.#respondStateless(message, remote, refusal.status, refusal.reason, refusal.headers);
+      return;
+    }
     if (tagOf(message.headers.to) !== undefined) {
       this.#onInDialogRequest(message, remote);
       return;
@@ -857,6 +862,29 @@ export class EmbeddedDrachtioServer {
       this.#network.sendText(dialog.lastAck.remote, dialog.lastAck.text);
     }
   }
+}
+
+/** Session timers (RFC 4028) need nothing from the server: refreshes are ordinary re-INVITEs. */
+const SUPPORTED_EXTENSIONS = new Set(['timer']);
+
+/** RFC 3261 checks a server makes before any app sees the request (§8.2.2.3, §16.3). */
+function refusalFor(
+  request: SipMessage,
+): { status: number; reason: string; headers?: Record<string, string> } | undefined {
+  const maxForwards = request.headers['max-forwards'];
+  if (maxForwards !== undefined && Number(maxForwards) <= 0) return { status: 483, reason: 'Too Many Hops' };
+  const required = request.headers['require'];
+  const unsupported =
+    typeof required === 'string'
+      ? required
+          .split(',')
+          .map((token) => token.trim())
+          .filter((token) => token !== '' && !SUPPORTED_EXTENSIONS.has(token.toLowerCase()))
+      : [];
+  if (unsupported.length > 0) {
+    return { status: 420, reason: 'Bad Extension', headers: { unsupported: unsupported.join(', ') } };
+  }
+  return undefined;
 }
 
 function localTagKey(callId: string, localTag: string): string {

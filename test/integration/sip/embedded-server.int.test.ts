@@ -308,6 +308,19 @@ describe('embedded drachtio server', () => {
     expect(server.embedded.stats.oversize).toBe(1);
   });
 
+  it('refuses exhausted Max-Forwards (483) and required extensions (420) before any app sees them', async () => {
+    const server = await target();
+    const peer = await udpPeer();
+    cleanups.push(() => Promise.resolve(peer.close()));
+    peer.send(options(peer.port, 'hops').replace('Max-Forwards: 70', 'Max-Forwards: 0'), server.sipPort);
+    peer.send(options(peer.port, 'prack', 'Require: timer, 100rel'), server.sipPort);
+    const hops = await waitFor(() => peer.replies.find((r) => r.includes('Call-ID: hops')));
+    const prack = await waitFor(() => peer.replies.find((r) => r.includes('Call-ID: prack')));
+    expect(hops).toMatch(/^SIP\/2\.0 483 /);
+    expect(prack).toMatch(/^SIP\/2\.0 420 /);
+    expect(prack).toContain('Unsupported: 100rel');
+  });
+
   it('rate-limits a flood from one source and keeps serving others', async () => {
     const server = await target({ rateLimit: { capacity: 20, ratePerSecond: 5 } });
     const flooder = await udpPeer();
