@@ -12,7 +12,7 @@ import { makeTempDir, waitFor } from '../../helpers/index.ts';
 import {
   audioSdp,
   startSignalling,
-  startSipTarget,
+  startEmbeddedTarget,
   trunk,
   type SipTarget,
 } from '../../integration/sip/sip-harness.ts';
@@ -27,7 +27,7 @@ interface Node {
 }
 
 async function startNode(name: string, answeredBy: Map<string, string>): Promise<Node> {
-  const target = await startSipTarget();
+  const target = await startEmbeddedTarget();
   const signalling = await startSignalling(target, {
     inbound: { lookupDid: () => Promise.resolve('active') },
   });
@@ -81,7 +81,7 @@ describe('kamailio edge in front of two fax nodes', () => {
       (chunk: Buffer) => (edgeOutput = (edgeOutput + chunk.toString()).slice(-20_000)),
     );
     await waitForUdpListener(port);
-    const target = await startSipTarget();
+    const target = await startEmbeddedTarget();
     const signalling = await startSignalling(target, {
       trunks: [
         trunk({ name: 'edge', proxy: `127.0.0.1:${port}`, setupTimeoutMs: 3000, callsPerSecond: 1000 }),

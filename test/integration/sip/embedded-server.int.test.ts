@@ -24,7 +24,8 @@ import {
   startSignalling,
   trunk,
   type SipTarget,
-  startSipTarget,
+  type EmbeddedTargetOptions,
+  startEmbeddedTarget,
 } from './sip-harness.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -33,12 +34,11 @@ afterEach(async () => {
 });
 
 async function target(
-  options: Parameters<typeof startSipTarget>[0] = {},
+  options: EmbeddedTargetOptions = {},
 ): Promise<SipTarget & { embedded: EmbeddedDrachtioServer }> {
-  const started = await startSipTarget(options);
+  const started = await startEmbeddedTarget(options);
   cleanups.push(() => started.close());
-  if (started.embedded === undefined) throw new Error('these tests need the embedded server');
-  return started as SipTarget & { embedded: EmbeddedDrachtioServer };
+  return started;
 }
 
 function answerEverything(signalling: SrfSignalling, sessions: CallSession[]): void {

@@ -24,31 +24,36 @@ export interface SipTarget {
   close(): Promise<void>;
 }
 
-/** DRACHTIO_URL=drachtio://host:port (control), DRACHTIO_SECRET, DRACHTIO_SIP=host:port (its SIP
- * listener). Unset: an embedded server on random loopback ports. */
-export async function startSipTarget(
-  options: {
-    rateLimit?: { capacity: number; ratePerSecond: number };
-    tls?: EmbeddedServerOptions['tls'];
-  } = {},
-): Promise<SipTarget> {
+export interface EmbeddedTargetOptions {
+  readonly rateLimit?: { capacity: number; ratePerSecond: number };
+  readonly tls?: EmbeddedServerOptions['tls'];
+}
+
+/** The contract-suite target. DRACHTIO_URL=drachtio://host:port (control), DRACHTIO_SECRET,
+ * DRACHTIO_SIP=host:port (its SIP listener); unset: an embedded server on random loopback ports. */
+export async function startSipTarget(): Promise<SipTarget> {
   const url = process.env['DRACHTIO_URL'];
-  if (url !== undefined && url !== '') {
-    const control = new URL(url);
-    const [sipHost = '127.0.0.1', sipPort = '5060'] = (process.env['DRACHTIO_SIP'] ?? '127.0.0.1:5060').split(
-      ':',
-    );
-    return {
-      kind: 'drachtio-server',
-      controlHost: control.hostname,
-      controlPort: Number(control.port || 9022),
-      secret: process.env['DRACHTIO_SECRET'] ?? 'cymru',
-      sipHost,
-      sipPort: Number(sipPort),
-      embedded: undefined,
-      close: () => Promise.resolve(),
-    };
-  }
+  if (url === undefined || url === '') return startEmbeddedTarget();
+  const control = new URL(url);
+  const [sipHost = '127.0.0.1', sipPort = '5060'] = (process.env['DRACHTIO_SIP'] ?? '127.0.0.1:5060').split(
+    ':',
+  );
+  return {
+    kind: 'drachtio-server',
+    controlHost: control.hostname,
+    controlPort: Number(control.port || 9022),
+    secret: process.env['DRACHTIO_SECRET'] ?? 'cymru',
+    sipHost,
+    sipPort: Number(sipPort),
+    embedded: undefined,
+    close: () => Promise.resolve(),
+  };
+}
+
+/** Always an embedded server: for tests of its own features and for several independent nodes. */
+export async function startEmbeddedTarget(
+  options: EmbeddedTargetOptions = {},
+): Promise<SipTarget & { embedded: EmbeddedDrachtioServer }> {
   const server = await EmbeddedDrachtioServer.start({
     secret: 'test-secret',
     ...(options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }),
