@@ -2,6 +2,14 @@
 import type { CliCommand } from '../command.ts';
 import { configCommand } from './config.ts';
 import { didCommands } from './did.ts';
+import { faxReceiveCommand } from './fax-receive.ts';
+import { faxSendCommand } from './fax-send.ts';
 import { startCommand } from './start.ts';
 
-export const COMMANDS: readonly CliCommand[] = [startCommand, configCommand, ...didCommands];
+export const COMMANDS: readonly CliCommand[] = [
+  startCommand,
+  configCommand,
+  faxSendCommand,
+  faxReceiveCommand,
+  ...didCommands,
+];

@@ -1,0 +1,193 @@
+// A fax channel: one UDP socket bound to one SpanDSP session, T.38 over UDPTL or G.711 over RTP.
+// It is what the SIP layer attaches to once SDP is agreed: local socket, remote address, the
+// negotiated T.38 parameters or codec. The owner calls tick() every 20 ms (a MediaClock, usually in
+// a media worker). Without a known remote address the channel latches onto the first sender.
+import type dgram from 'node:dgram';
+import {
+  AudioTerminal,
+  SAMPLES_PER_TICK,
+  T38Terminal,
+  type ConfirmedPage,
+  type FaxJobOptions,
+  type FaxNegotiated,
+  type FaxResult,
+} from '../fax/index.ts';
+import { g711Decode, g711Encode, G711_PAYLOAD_TYPE, type G711Law } from './g711.ts';
+import { decodeRtp, encodeRtp, JitterBuffer, RtpDecodeError } from './rtp.ts';
+import { engineParamsFor, errorCorrectionFor, type T38SdpParams } from './sdp.ts';
+import { UdptlReceiver, UdptlSender } from './udptl.ts';
+
+export interface Endpoint {
+  readonly host: string;
+  readonly port: number;
+}
+
+export type MediaSpec =
+  | { readonly kind: 't38'; readonly params: T38SdpParams; readonly secondaries?: number }
+  | { readonly kind: 'audio'; readonly law: G711Law; readonly payloadType?: number; readonly jitterDepth?: number };
+
+export interface FaxChannelSpec {
+  readonly media: MediaSpec;
+  readonly job: FaxJobOptions;
+  /** True on the side that placed the call. */
+  readonly calling: boolean;
+  readonly remote?: Endpoint;
+}
+
+export interface FaxChannelEvents {
+  onNegotiated?(negotiated: FaxNegotiated): void;
+  onPageConfirmed?(page: ConfirmedPage): void;
+  onCompleted?(result: FaxResult): void;
+}
+
+export interface FaxChannelStats {
+  packetsIn: number;
+  packetsOut: number;
+  malformedIn: number;
+  recovered: number;
+  lost: number;
+}
+
+export class FaxChannel {
+  private readonly socket: dgram.Socket;
+  private remote: Endpoint | undefined;
+  private readonly t38: T38Terminal | undefined;
+  private readonly audio: AudioTerminal | undefined;
+  private readonly udptlOut: UdptlSender | undefined;
+  private readonly udptlIn: UdptlReceiver | undefined;
+  private readonly jitter: JitterBuffer | undefined;
+  private readonly law: G711Law;
+  private readonly payloadType: number;
+  private readonly ssrc = (Math.random() * 0xffffffff) >>> 0;
+  private rtpSeq = (Math.random() * 0xffff) >>> 0;
+  private rtpTimestamp = 0;
+  private readonly samples = new Int16Array(SAMPLES_PER_TICK);
+  private readonly codes = new Uint8Array(SAMPLES_PER_TICK);
+  private finished = false;
+  readonly stats: FaxChannelStats = { packetsIn: 0, packetsOut: 0, malformedIn: 0, recovered: 0, lost: 0 };
+
+  constructor(spec: FaxChannelSpec, socket: dgram.Socket, events: FaxChannelEvents = {}) {
+    this.socket = socket;
+    this.remote = spec.remote;
+    const media = spec.media;
+    this.law = media.kind === 'audio' ? media.law : 'pcmu';
+    this.payloadType = media.kind === 'audio' ? (media.payloadType ?? G711_PAYLOAD_TYPE[media.law]) : 0;
+    if (media.kind === 't38') {
+      const out = new UdptlSender({
+        errorCorrection: errorCorrectionFor(media.params, media.secondaries),
+        maxDatagram: media.params.maxDatagram,
+      });
+      this.udptlOut = out;
+      this.udptlIn = new UdptlReceiver();
+      this.t38 = new T38Terminal({
+        calling: spec.calling,
+        job: spec.job,
+        t38: engineParamsFor(media.params),
+        events,
+        transmit: (ifp, count) => {
+          // A repeated IFP is the identical datagram, same sequence number, `count` times.
+          const datagram = out.next(ifp);
+          for (let i = 0; i < Math.max(1, count); i++) this.send(datagram);
+        },
+      });
+    } else {
+      this.jitter = new JitterBuffer(media.jitterDepth ?? 3);
+      this.audio = new AudioTerminal({ calling: spec.calling, job: spec.job, events });
+    }
+    socket.on('message', this.onMessage);
+  }
+
+  get localPort(): number {
+    return this.socket.address().port;
+  }
+
+  get done(): boolean {
+    return this.finished;
+  }
+
+  get result(): FaxResult | undefined {
+    return (this.t38 ?? this.audio)?.result;
+  }
+
+  /** Sets (or changes, after a re-INVITE) where media goes. */
+  connect(remote: Endpoint): void {
+    this.remote = remote;
+  }
+
+  /** One 20 ms step; returns true once the fax has ended and the channel released its engine. */
+  tick(): boolean {
+    if (this.finished) return true;
+    if (this.t38) {
+      if (this.t38.tick()) this.finish();
+    } else if (this.audio && this.jitter) {
+      this.tickAudio(this.audio, this.jitter);
+      if (this.audio.done) this.finish();
+    }
+    return this.finished;
+  }
+
+  /** Ends the fax now (BYE, shutdown); the result reports what was confirmed so far. */
+  hangUp(): void {
+    if (this.finished) return;
+    (this.t38 ?? this.audio)?.hangUp();
+    this.finish();
+  }
+
+  private tickAudio(audio: AudioTerminal, jitter: JitterBuffer): void {
+    const { payload, priming } = jitter.pop();
+    if (payload) {
+      audio.receiveAudio(g711Decode(this.law, payload.subarray(0, SAMPLES_PER_TICK), this.samples));
+    } else if (priming) {
+      // Modem timers run on received samples, so silence keeps them going until audio arrives.
+      audio.receiveAudio(this.samples.fill(0));
+    } else {
+      this.stats.lost += 1;
+      audio.receiveFillin(SAMPLES_PER_TICK);
+    }
+    const out = this.samples;
+    const produced = audio.transmitAudio(out);
+    out.fill(0, produced);
+    g711Encode(this.law, out, this.codes);
+    this.send(encodeRtp({ payloadType: this.payloadType, seq: this.rtpSeq, timestamp: this.rtpTimestamp, ssrc: this.ssrc, marker: false, payload: this.codes }));
+    this.rtpSeq = (this.rtpSeq + 1) & 0xffff;
+    this.rtpTimestamp = (this.rtpTimestamp + SAMPLES_PER_TICK) >>> 0;
+  }
+
+  private finish(): void {
+    this.finished = true;
+    this.socket.off('message', this.onMessage);
+    if (this.udptlIn) {
+      this.stats.recovered = this.udptlIn.stats.recovered;
+      this.stats.lost = this.udptlIn.stats.lost;
+      this.stats.malformedIn = this.udptlIn.stats.malformed;
+    }
+    // Released outside SpanDSP callbacks: finish() only runs from tick() or hangUp().
+    this.t38?.release();
+    this.audio?.release();
+  }
+
+  private send(datagram: Uint8Array): void {
+    if (!this.remote) return;
+    this.stats.packetsOut += 1;
+    this.socket.send(datagram, this.remote.port, this.remote.host);
+  }
+
+  private readonly onMessage = (message: Buffer, from: dgram.RemoteInfo): void => {
+    if (this.finished) return;
+    this.remote ??= { host: from.address, port: from.port };
+    if (from.port !== this.remote.port || from.address !== this.remote.host) return; // not our peer
+    this.stats.packetsIn += 1;
+    const bytes = new Uint8Array(message.buffer, message.byteOffset, message.byteLength);
+    if (this.t38 && this.udptlIn) {
+      for (const { ifp, seq } of this.udptlIn.receive(bytes)) this.t38.receiveIfp(ifp, seq);
+      return;
+    }
+    try {
+      const rtp = decodeRtp(bytes);
+      if (rtp.payloadType === this.payloadType) this.jitter?.push(rtp.seq, Uint8Array.from(rtp.payload));
+    } catch (error) {
+      if (!(error instanceof RtpDecodeError)) throw error;
+      this.stats.malformedIn += 1;
+    }
+  };
+}

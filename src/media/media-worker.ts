@@ -1,0 +1,101 @@
+// A media worker thread: hosts many fax channels on its own 20 ms clock, so garbage collection
+// and signalling work on the main thread never delay media. Spawned by MediaNode; speaks only the
+// messages in worker-protocol.ts.
+import dgram from 'node:dgram';
+import { parentPort } from 'node:worker_threads';
+import { performance } from 'node:perf_hooks';
+import { T30_ERR_CALLDROPPED } from '../fax/index.ts';
+import { FaxChannel } from './channel.ts';
+import { MediaClock } from './clock.ts';
+import type { FromWorker, ToWorker } from './worker-protocol.ts';
+
+const port = parentPort;
+if (!port) throw new Error('media-worker.ts must run as a worker thread');
+
+const channels = new Map<number, { channel: FaxChannel; socket: dgram.Socket }>();
+const post = (message: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
+
+const clock = new MediaClock(() => {
+  for (const [id, entry] of channels) {
+    let done: boolean;
+    try {
+      done = entry.channel.tick();
+    } catch (error) {
+      // A failing channel must not stop the others: end it, its result says why.
+      entry.channel.hangUp();
+      done = true;
+      void error;
+    }
+    if (done) close(id);
+  }
+});
+
+function close(id: number): void {
+  const entry = channels.get(id);
+  if (!entry) return;
+  channels.delete(id);
+  const result = entry.channel.result;
+  post({
+    type: 'completed',
+    id,
+    channel: entry.channel.stats,
+    result: result
+      ? { ok: result.ok, code: result.code, text: result.text, pagesConfirmed: result.pagesConfirmed, stats: result.stats }
+      : { ok: false, code: T30_ERR_CALLDROPPED, text: 'The call dropped prematurely', pagesConfirmed: 0 },
+  });
+  entry.socket.close();
+}
+
+function open(message: Extract<ToWorker, { type: 'open' }>): void {
+  const socket = dgram.createSocket({ type: message.host.includes(':') ? 'udp6' : 'udp4' });
+  socket.once('error', (error: NodeJS.ErrnoException) => {
+    socket.close();
+    post({ type: 'openFailed', id: message.id, code: error.code, message: error.message });
+  });
+  socket.bind(message.port, message.host, () => {
+    socket.removeAllListeners('error');
+    socket.on('error', () => undefined); // ICMP unreachable and the like: UDP carries on
+    try {
+      const channel = new FaxChannel(message.spec, socket, {
+        onNegotiated: (negotiated) => post({ type: 'negotiated', id: message.id, negotiated }),
+        onPageConfirmed: (page) => post({ type: 'page', id: message.id, page }, page.page ? [page.page.data.buffer as ArrayBuffer] : []),
+      });
+      channels.set(message.id, { channel, socket });
+      post({ type: 'opened', id: message.id, port: socket.address().port });
+    } catch (error) {
+      socket.close();
+      post({ type: 'openFailed', id: message.id, code: undefined, message: error instanceof Error ? error.message : String(error) });
+    }
+  });
+}
+
+port.on('message', (message: ToWorker) => {
+  switch (message.type) {
+    case 'open':
+      open(message);
+      return;
+    case 'connect':
+      channels.get(message.id)?.channel.connect(message.remote);
+      return;
+    case 'hangup': {
+      channels.get(message.id)?.channel.hangUp();
+      close(message.id);
+      return;
+    }
+    case 'stats': {
+      const utilization = performance.eventLoopUtilization().utilization;
+      post({ type: 'stats', requestId: message.requestId, stats: { clock: { ...clock.stats }, channels: channels.size, utilization } });
+      return;
+    }
+    case 'stop':
+      clock.stop();
+      for (const id of [...channels.keys()]) {
+        channels.get(id)?.channel.hangUp();
+        close(id);
+      }
+      port.close();
+      return;
+  }
+});
+
+clock.start();

@@ -1,0 +1,36 @@
+// Messages between a MediaNode (main thread) and its media workers. Plain structured-clone data
+// only: typed errors are rebuilt on the main side from their completion code.
+import type { ConfirmedPage, FaxNegotiated, NativeStats } from '../fax/index.ts';
+import type { Endpoint, FaxChannelSpec, FaxChannelStats } from './channel.ts';
+import type { ClockStats } from './clock.ts';
+
+export type ToWorker =
+  | { readonly type: 'open'; readonly id: number; readonly host: string; readonly port: number; readonly spec: FaxChannelSpec }
+  | { readonly type: 'connect'; readonly id: number; readonly remote: Endpoint }
+  | { readonly type: 'hangup'; readonly id: number }
+  | { readonly type: 'stats'; readonly requestId: number }
+  | { readonly type: 'stop' };
+
+export interface WireResult {
+  readonly ok: boolean;
+  readonly code: number;
+  readonly text: string;
+  readonly pagesConfirmed: number;
+  /** Absent when the channel ended before SpanDSP reported phase E. */
+  readonly stats?: NativeStats;
+}
+
+export interface WorkerStats {
+  readonly clock: ClockStats;
+  readonly channels: number;
+  /** Share of wall time the worker's event loop was busy since it started (0…1). */
+  readonly utilization: number;
+}
+
+export type FromWorker =
+  | { readonly type: 'opened'; readonly id: number; readonly port: number }
+  | { readonly type: 'openFailed'; readonly id: number; readonly code: string | undefined; readonly message: string }
+  | { readonly type: 'negotiated'; readonly id: number; readonly negotiated: FaxNegotiated }
+  | { readonly type: 'page'; readonly id: number; readonly page: ConfirmedPage }
+  | { readonly type: 'completed'; readonly id: number; readonly result: WireResult; readonly channel: FaxChannelStats }
+  | { readonly type: 'stats'; readonly requestId: number; readonly stats: WorkerStats };

@@ -1,0 +1,46 @@
+// Test fax documents rendered by ghostscript (an independent renderer) at exact fax geometry, and
+// libtiff-decoded pages to compare received pixels against. Each document is made once per process.
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { FaxPage, FaxResolution } from '../../src/documents/index.ts';
+import { nativeBinding } from '../../src/fax/index.ts';
+import { makeTempDir } from './services.ts';
+
+const GEOMETRY: Record<FaxResolution, { dpi: string; height: number }> = {
+  standard: { dpi: '204x98', height: 1100 },
+  fine: { dpi: '204x196', height: 2200 },
+  superfine: { dpi: '204x391', height: 4400 },
+};
+
+let dir: string | undefined;
+const made = new Map<string, string>();
+
+/** A `pages`-page text document as TIFF G4, 1728 px wide, at the given resolution. */
+export function faxDocument(resolution: FaxResolution, pages = 3): string {
+  const key = `${resolution}-${pages}`;
+  const existing = made.get(key);
+  if (existing) return existing;
+  dir ??= makeTempDir('faxswitch-docs-');
+  const ps = path.join(dir, `${key}.ps`);
+  const lines: string[] = ['%!PS', '/Helvetica findfont 22 scalefont setfont'];
+  for (let p = 1; p <= pages; p++) {
+    lines.push(`72 740 moveto (faxswitch test page ${p} of ${pages}, ${resolution}) show`);
+    for (let i = 0; i < 24; i++) lines.push(`${72 + ((i * 7 + p * 13) % 40)} ${700 - i * 26} moveto (Line ${i}: the quick brown fox ${p * 100 + i} jumps over the lazy dog) show`);
+    lines.push('showpage');
+  }
+  writeFileSync(ps, lines.join('\n'));
+  const out = path.join(dir, `${key}.tif`);
+  const g = GEOMETRY[resolution];
+  execFileSync('gs', ['-q', '-dNOPAUSE', '-dBATCH', '-dSAFER', '-sDEVICE=tiffg4', `-r${g.dpi}`, `-g1728x${g.height}`, `-sOutputFile=${out}`, ps]);
+  made.set(key, out);
+  return out;
+}
+
+/** Page `pageNumber` (1-based) of a TIFF file, decoded by libtiff. */
+export function tiffPage(file: string, pageNumber: number): FaxPage {
+  const page = nativeBinding().readTiffPage(file, pageNumber - 1, 1e8);
+  if (!page) throw new Error(`${file} has no page ${pageNumber}`);
+  const resolution: FaxResolution = page.yDpi >= 300 ? 'superfine' : page.yDpi >= 150 ? 'fine' : 'standard';
+  return { width: page.width, height: page.height, rowBytes: page.rowBytes, data: page.data, resolution };
+}
