@@ -7,6 +7,7 @@ import {
   AudioTerminal,
   SAMPLES_PER_TICK,
   T38Terminal,
+  TICK_MS,
   type ConfirmedPage,
   type FaxJobOptions,
   type FaxNegotiated,
@@ -16,6 +17,9 @@ import { g711Decode, g711Encode, G711_PAYLOAD_TYPE, type G711Law } from './g711.
 import { decodeRtp, encodeRtp, JitterBuffer, RtpDecodeError } from './rtp.ts';
 import { engineParamsFor, errorCorrectionFor, type T38SdpParams } from './sdp.ts';
 import { UdptlReceiver, UdptlSender } from './udptl.ts';
+
+const MAX_CALL_MS = 3 * 60 * 60 * 1000;
+const LINGER_TICKS = 25;
 
 export interface Endpoint {
   readonly host: string;
@@ -32,6 +36,8 @@ export interface FaxChannelSpec {
   /** True on the side that placed the call. */
   readonly calling: boolean;
   readonly remote?: Endpoint;
+  /** Hang up after this long whatever T.30 is doing (default 3 h, HylaFAX's kill time). */
+  readonly maxDurationMs?: number;
 }
 
 export interface FaxChannelEvents {
@@ -64,11 +70,16 @@ export class FaxChannel {
   private readonly samples = new Int16Array(SAMPLES_PER_TICK);
   private readonly codes = new Uint8Array(SAMPLES_PER_TICK);
   private finished = false;
+  private connected = false;
+  private connecting = false;
+  private ticks = 0;
+  private ticksAfterResult = 0;
+  private readonly maxTicks: number;
   readonly stats: FaxChannelStats = { packetsIn: 0, packetsOut: 0, malformedIn: 0, recovered: 0, lost: 0 };
 
   constructor(spec: FaxChannelSpec, socket: dgram.Socket, events: FaxChannelEvents = {}) {
     this.socket = socket;
-    this.remote = spec.remote;
+    this.maxTicks = Math.ceil((spec.maxDurationMs ?? MAX_CALL_MS) / TICK_MS);
     const media = spec.media;
     this.law = media.kind === 'audio' ? media.law : 'pcmu';
     this.payloadType = media.kind === 'audio' ? (media.payloadType ?? G711_PAYLOAD_TYPE[media.law]) : 0;
@@ -95,6 +106,7 @@ export class FaxChannel {
       this.audio = new AudioTerminal({ calling: spec.calling, job: spec.job, events });
     }
     socket.on('message', this.onMessage);
+    if (spec.remote) this.connect(spec.remote);
   }
 
   get localPort(): number {
@@ -109,20 +121,39 @@ export class FaxChannel {
     return (this.t38 ?? this.audio)?.result;
   }
 
-  /** Sets (or changes, after a re-INVITE) where media goes. */
+  /** Sets (or changes, after a re-INVITE) where media goes. The socket is connected to it: the
+   * kernel then drops datagrams from anyone else, and sends skip the per-packet address lookup. */
   connect(remote: Endpoint): void {
     this.remote = remote;
+    if (this.connecting) return; // the pending connect re-targets when it completes
+    if (this.connected) this.socket.disconnect();
+    this.connected = false;
+    this.connecting = true;
+    this.socket.connect(remote.port, remote.host, () => {
+      this.connecting = false;
+      if (this.remote === remote) {
+        this.connected = true;
+      } else if (this.remote && !this.finished) {
+        this.socket.disconnect();
+        this.connect(this.remote);
+      }
+    });
   }
 
   /** One 20 ms step; returns true once the fax has ended and the channel released its engine. */
   tick(): boolean {
     if (this.finished) return true;
+    let done = false;
     if (this.t38) {
-      if (this.t38.tick()) this.finish();
+      done = this.t38.tick();
     } else if (this.audio && this.jitter) {
       this.tickAudio(this.audio, this.jitter);
-      if (this.audio.done) this.finish();
     }
+    // After phase E the terminal still sends its last packets (DCN); give it a moment, then stop
+    // even if SpanDSP never reports its transmitter idle.
+    if (this.result !== undefined) this.ticksAfterResult += 1;
+    if (done || this.ticksAfterResult > LINGER_TICKS) this.finish();
+    else if (++this.ticks >= this.maxTicks) this.hangUp();
     return this.finished;
   }
 
@@ -167,15 +198,15 @@ export class FaxChannel {
   }
 
   private send(datagram: Uint8Array): void {
-    if (!this.remote) return;
+    if (!this.connected) return;
     this.stats.packetsOut += 1;
-    this.socket.send(datagram, this.remote.port, this.remote.host);
+    this.socket.send(datagram);
   }
 
   private readonly onMessage = (message: Buffer, from: dgram.RemoteInfo): void => {
     if (this.finished) return;
-    this.remote ??= { host: from.address, port: from.port };
-    if (from.port !== this.remote.port || from.address !== this.remote.host) return; // not our peer
+    if (!this.remote) this.connect({ host: from.address, port: from.port }); // latch onto the first sender
+    else if (!this.connected && (from.port !== this.remote.port || from.address !== this.remote.host)) return; // not our peer
     this.stats.packetsIn += 1;
     const bytes = new Uint8Array(message.buffer, message.byteOffset, message.byteLength);
     if (this.t38 && this.udptlIn) {

@@ -58,6 +58,11 @@ export class MediaClock {
     this.schedule();
   }
 
+  /** Starts a new measurement window for the worst lateness (counters keep running). */
+  resetMaxLateness(): void {
+    this.stats.maxLatenessMs = 0;
+  }
+
   stop(): void {
     this.running = false;
     if (this.timer !== undefined) this.deps.clearTimer(this.timer);

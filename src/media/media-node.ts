@@ -132,15 +132,15 @@ export class MediaNode {
     }
   }
 
-  /** Clock and load figures from every worker. */
-  async workerStats(): Promise<WorkerStats[]> {
+  /** Clock and load figures from every worker; `resetMaxLateness` starts a new worst-case window. */
+  async workerStats(resetMaxLateness = false): Promise<WorkerStats[]> {
     return Promise.all(
       this.workers.map(
         (w) =>
           new Promise<WorkerStats>((resolve) => {
             const requestId = this.nextId++;
             this.statsRequests.set(requestId, resolve);
-            w.worker.postMessage({ type: 'stats', requestId } satisfies ToWorker);
+            w.worker.postMessage({ type: 'stats', requestId, resetMaxLateness } satisfies ToWorker);
           }),
       ),
     );

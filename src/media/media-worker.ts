@@ -85,6 +85,7 @@ port.on('message', (message: ToWorker) => {
     case 'stats': {
       const utilization = performance.eventLoopUtilization().utilization;
       post({ type: 'stats', requestId: message.requestId, stats: { clock: { ...clock.stats }, channels: channels.size, utilization } });
+      if (message.resetMaxLateness) clock.resetMaxLateness();
       return;
     }
     case 'stop':

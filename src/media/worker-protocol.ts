@@ -8,7 +8,7 @@ export type ToWorker =
   | { readonly type: 'open'; readonly id: number; readonly host: string; readonly port: number; readonly spec: FaxChannelSpec }
   | { readonly type: 'connect'; readonly id: number; readonly remote: Endpoint }
   | { readonly type: 'hangup'; readonly id: number }
-  | { readonly type: 'stats'; readonly requestId: number }
+  | { readonly type: 'stats'; readonly requestId: number; readonly resetMaxLateness?: boolean }
   | { readonly type: 'stop' };
 
 export interface WireResult {
