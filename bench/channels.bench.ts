@@ -9,7 +9,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { DEFAULT_T38_PARAMS, MediaNode, type ClockStats, type MediaChannel, type MediaSpec, type WorkerStats } from '../src/media/index.ts';
+import {
+  DEFAULT_T38_PARAMS,
+  MediaNode,
+  type ClockStats,
+  type MediaChannel,
+  type MediaSpec,
+  type WorkerStats,
+} from '../src/media/index.ts';
 import { report } from './report.ts';
 
 const DEFAULT_STEPS = [50, 100, 200, 300, 500];
@@ -26,18 +33,36 @@ function option(args: readonly string[], name: string): string | undefined {
 function makeDocument(dir: string, resolution: string): string {
   const ps = path.join(dir, 'page.ps');
   const lines = ['%!PS', '/Helvetica findfont 22 scalefont setfont'];
-  for (let i = 0; i < 26; i++) lines.push(`72 ${740 - i * 26} moveto (Benchmark line ${i}: the quick brown fox jumps over the lazy dog) show`);
+  for (let i = 0; i < 26; i++)
+    lines.push(
+      `72 ${740 - i * 26} moveto (Benchmark line ${i}: the quick brown fox jumps over the lazy dog) show`,
+    );
   lines.push('showpage');
   writeFileSync(ps, lines.join('\n'));
   const out = path.join(dir, 'page.tif');
   const [dpi, height] = resolution === 'fine' ? ['204x196', 2200] : ['204x98', 1100];
-  execFileSync('gs', ['-q', '-dNOPAUSE', '-dBATCH', '-dSAFER', '-sDEVICE=tiffg4', `-r${dpi}`, `-g1728x${height}`, `-sOutputFile=${out}`, ps]);
+  execFileSync('gs', [
+    '-q',
+    '-dNOPAUSE',
+    '-dBATCH',
+    '-dSAFER',
+    '-sDEVICE=tiffg4',
+    `-r${dpi}`,
+    `-g1728x${height}`,
+    `-sOutputFile=${out}`,
+    ps,
+  ]);
   return out;
 }
 
 function sumClock(stats: WorkerStats[]) {
   return stats.reduce(
-    (acc, s) => ({ ticks: acc.ticks + s.clock.ticks, late: acc.late + s.clock.late, skipped: acc.skipped + s.clock.skipped, max: Math.max(acc.max, s.clock.maxLatenessMs) }),
+    (acc, s) => ({
+      ticks: acc.ticks + s.clock.ticks,
+      late: acc.late + s.clock.late,
+      skipped: acc.skipped + s.clock.skipped,
+      max: Math.max(acc.max, s.clock.maxLatenessMs),
+    }),
     { ticks: 0, late: 0, skipped: 0, max: 0 },
   );
 }
@@ -59,8 +84,14 @@ async function runStep(node: MediaNode, idle: Worker, n: number, document: strin
   const stragglers: MediaChannel[] = [];
   for (let i = 0; i < n; i++) {
     // Alternate which end opens first so senders (the busier end) spread over the workers.
-    const openSender = () => node.openChannel({ media, calling: true, job: { direction: 'send', file: document } });
-    const openReceiver = () => node.openChannel({ media, calling: false, job: { direction: 'receive', file: path.join(dir, `rx-${n}-${i}.tif`) } });
+    const openSender = () =>
+      node.openChannel({ media, calling: true, job: { direction: 'send', file: document } });
+    const openReceiver = () =>
+      node.openChannel({
+        media,
+        calling: false,
+        job: { direction: 'receive', file: path.join(dir, `rx-${n}-${i}.tif`) },
+      });
     let sender: MediaChannel;
     let receiver: MediaChannel;
     if (i % 2 === 0) {
@@ -83,7 +114,9 @@ async function runStep(node: MediaNode, idle: Worker, n: number, document: strin
   const cpu = process.cpuUsage(cpuBefore);
   const after = sumClock(await node.workerStats());
   const idleAfter = await idleStats(idle);
-  const succeeded = outcomes.filter(([s, r]) => s.result.ok && r.result.ok && r.result.pagesConfirmed === 1).length;
+  const succeeded = outcomes.filter(
+    ([s, r]) => s.result.ok && r.result.ok && r.result.pagesConfirmed === 1,
+  ).length;
   const channels = 2 * n;
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   return {
@@ -111,7 +144,13 @@ export async function run(args: readonly string[]): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'faxswitch-bench-channels-'));
   const document = makeDocument(dir, resolution);
   const idle = new Worker(new URL('./idle-clock.worker.ts', import.meta.url));
-  const node = await MediaNode.start({ host: '127.0.0.1', portMin: PORT_MIN, portMax: PORT_MAX, maxChannels: 2 * Math.max(...steps), workers });
+  const node = await MediaNode.start({
+    host: '127.0.0.1',
+    portMin: PORT_MIN,
+    portMax: PORT_MAX,
+    maxChannels: 2 * Math.max(...steps),
+    workers,
+  });
   let maxChannels = 0;
   let maxChannelsVsIdle = 0;
   try {
@@ -134,7 +173,8 @@ export async function run(args: readonly string[]): Promise<void> {
         late_ticks_over_5ms: step.lateTicks,
         late_tick_pct: Math.round((10000 * step.lateTicks) / Math.max(1, step.ticks)) / 100,
         // The same clock with no channels, in its own worker, during the same step: the machine's share.
-        idle_clock_late_tick_pct: Math.round((10000 * step.idleLateTicks) / Math.max(1, step.idleTicks)) / 100,
+        idle_clock_late_tick_pct:
+          Math.round((10000 * step.idleLateTicks) / Math.max(1, step.idleTicks)) / 100,
         skipped_ticks: step.skippedTicks,
         max_tick_lateness_ms: Math.round(step.maxLatenessMs * 10) / 10,
         idle_clock_max_lateness_ms: Math.round(step.idleMaxLatenessMs * 10) / 10,

@@ -121,7 +121,9 @@ function bits<K extends string>(table: Readonly<Record<K, number>>, keys: readon
 function checkText(label: string, value: string | undefined, max: number): void {
   if (value === undefined) return;
   if (value.length > max || !/^[\x20-\x7e]*$/.test(value)) {
-    throw new FaxOptionsError(`${label} must be at most ${max} printable ASCII characters, got ${JSON.stringify(value)}`);
+    throw new FaxOptionsError(
+      `${label} must be at most ${max} printable ASCII characters, got ${JSON.stringify(value)}`,
+    );
   }
 }
 
@@ -143,7 +145,8 @@ export function t30Config(job: FaxJobOptions): NativeConfig {
     if (!existsSync(job.file)) throw new FaxOptionsError(`fax document not found: ${job.file}`);
     const first = job.firstPage ?? 1;
     const last = job.lastPage;
-    if (!Number.isInteger(first) || first < 1) throw new FaxOptionsError(`firstPage must be ≥ 1, got ${first}`);
+    if (!Number.isInteger(first) || first < 1)
+      throw new FaxOptionsError(`firstPage must be ≥ 1, got ${first}`);
     if (last !== undefined && (!Number.isInteger(last) || last < first)) {
       throw new FaxOptionsError(`lastPage must be ≥ firstPage (${first}), got ${last}`);
     }
@@ -192,7 +195,11 @@ abstract class FaxTerminal {
   private pendingRxPage = false;
   private finalResult: FaxResult | undefined;
 
-  protected constructor(job: FaxJobOptions, events: FaxEvents, create: (cb: NativeEventCallback) => NativeHandle) {
+  protected constructor(
+    job: FaxJobOptions,
+    events: FaxEvents,
+    create: (cb: NativeEventCallback) => NativeHandle,
+  ) {
     this.native = nativeBinding();
     this.job = job;
     this.events = events;
@@ -273,7 +280,14 @@ abstract class FaxTerminal {
         const e = args[0] as NativePhaseE;
         const ok = e.code === 0;
         const error = ok ? undefined : faxErrorFromCompletion(e.code, e.text, this.confirmed);
-        this.finalResult = { ok, code: e.code, text: e.text, pagesConfirmed: this.confirmed, stats: e, ...(error ? { error } : {}) };
+        this.finalResult = {
+          ok,
+          code: e.code,
+          text: e.text,
+          pagesConfirmed: this.confirmed,
+          stats: e,
+          ...(error ? { error } : {}),
+        };
         this.events.onCompleted?.(this.finalResult);
         return;
       }
@@ -310,7 +324,11 @@ abstract class FaxTerminal {
   private confirmReceived(): void {
     const s = this.native.stats(this.liveHandle);
     this.confirmed += 1;
-    const tiff = this.native.readTiffPage(this.job.file, s.pagesRx - 1, this.job.maxPagePixels ?? DEFAULT_MAX_PAGE_PIXELS);
+    const tiff = this.native.readTiffPage(
+      this.job.file,
+      s.pagesRx - 1,
+      this.job.maxPagePixels ?? DEFAULT_MAX_PAGE_PIXELS,
+    );
     let page: FaxPage | undefined;
     if (tiff) {
       const resolution = resolutionOfDpi(tiff.yDpi);
@@ -486,4 +504,3 @@ export class ConnectToneDetector {
     this.handle = undefined;
   }
 }
-

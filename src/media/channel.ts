@@ -28,7 +28,12 @@ export interface Endpoint {
 
 export type MediaSpec =
   | { readonly kind: 't38'; readonly params: T38SdpParams; readonly secondaries?: number }
-  | { readonly kind: 'audio'; readonly law: G711Law; readonly payloadType?: number; readonly jitterDepth?: number };
+  | {
+      readonly kind: 'audio';
+      readonly law: G711Law;
+      readonly payloadType?: number;
+      readonly jitterDepth?: number;
+    };
 
 export interface FaxChannelSpec {
   readonly media: MediaSpec;
@@ -179,7 +184,16 @@ export class FaxChannel {
     const produced = audio.transmitAudio(out);
     out.fill(0, produced);
     g711Encode(this.law, out, this.codes);
-    this.send(encodeRtp({ payloadType: this.payloadType, seq: this.rtpSeq, timestamp: this.rtpTimestamp, ssrc: this.ssrc, marker: false, payload: this.codes }));
+    this.send(
+      encodeRtp({
+        payloadType: this.payloadType,
+        seq: this.rtpSeq,
+        timestamp: this.rtpTimestamp,
+        ssrc: this.ssrc,
+        marker: false,
+        payload: this.codes,
+      }),
+    );
     this.rtpSeq = (this.rtpSeq + 1) & 0xffff;
     this.rtpTimestamp = (this.rtpTimestamp + SAMPLES_PER_TICK) >>> 0;
   }
@@ -205,7 +219,8 @@ export class FaxChannel {
 
   private readonly onMessage = (message: Buffer, from: dgram.RemoteInfo): void => {
     if (this.finished) return;
-    if (!this.remote) this.connect({ host: from.address, port: from.port }); // latch onto the first sender
+    if (!this.remote)
+      this.connect({ host: from.address, port: from.port }); // latch onto the first sender
     else if (!this.connected && (from.port !== this.remote.port || from.address !== this.remote.host)) return; // not our peer
     this.stats.packetsIn += 1;
     const bytes = new Uint8Array(message.buffer, message.byteOffset, message.byteLength);

@@ -3,7 +3,7 @@
 // connects it to the peer's address once SDP is agreed, and gets the fax events back here.
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { faxErrorFromCompletion, type ConfirmedPage, type FaxNegotiated, type FaxResult, type NativeStats } from '../fax/index.ts';
+import { faxErrorFromCompletion, type FaxResult, type NativeStats } from '../fax/index.ts';
 import type { Endpoint, FaxChannelEvents, FaxChannelSpec, FaxChannelStats } from './channel.ts';
 import { MediaCapacityError, PortAllocator } from './ports.ts';
 import type { FromWorker, ToWorker, WireResult, WorkerStats } from './worker-protocol.ts';
@@ -63,7 +63,8 @@ export class MediaChannel {
 
 function resultFromWire(wire: WireResult): FaxResult {
   const stats = wire.stats ?? ({} as NativeStats);
-  if (wire.ok) return { ok: true, code: wire.code, text: wire.text, pagesConfirmed: wire.pagesConfirmed, stats };
+  if (wire.ok)
+    return { ok: true, code: wire.code, text: wire.text, pagesConfirmed: wire.pagesConfirmed, stats };
   const error = faxErrorFromCompletion(wire.code, wire.text, wire.pagesConfirmed);
   return { ok: false, code: wire.code, text: wire.text, pagesConfirmed: wire.pagesConfirmed, stats, error };
 }
@@ -90,7 +91,7 @@ export class MediaNode {
       const worker = new Worker(new URL('./media-worker.ts', import.meta.url));
       const entry: WorkerEntry = { worker, channels: 0 };
       worker.on('message', (message: FromWorker) => node.onWorkerMessage(message));
-      worker.on('error', (error) => node.onWorkerFailed(entry, error));
+      worker.on('error', (error: Error) => node.onWorkerFailed(entry, error));
       node.workers.push(entry);
       await new Promise<void>((resolve) => worker.once('online', () => resolve()));
     }
@@ -104,7 +105,9 @@ export class MediaNode {
   /** Opens a channel on the least-loaded worker; resolves once its socket is bound. */
   async openChannel(spec: FaxChannelSpec, events: FaxChannelEvents = {}): Promise<MediaChannel> {
     if (this.channels.size >= this.options.maxChannels) {
-      throw new MediaCapacityError(`media capacity reached (${this.options.maxChannels} channels)`, { wire: { sip: 503 } });
+      throw new MediaCapacityError(`media capacity reached (${this.options.maxChannels} channels)`, {
+        wire: { sip: 503 },
+      });
     }
     const worker = this.workers.reduce((a, b) => (b.channels < a.channels ? b : a));
     const id = this.nextId++;
@@ -118,7 +121,13 @@ export class MediaNode {
       try {
         const port = await new Promise<number>((resolve, reject) => {
           entry.opened = { resolve, reject };
-          worker.worker.postMessage({ type: 'open', id, host: this.options.host, port: entry.port, spec } satisfies ToWorker);
+          worker.worker.postMessage({
+            type: 'open',
+            id,
+            host: this.options.host,
+            port: entry.port,
+            spec,
+          } satisfies ToWorker);
         });
         return new MediaChannel(this, id, port, finished);
       } catch (error) {
@@ -185,10 +194,10 @@ export class MediaNode {
         entry.opened?.reject(Object.assign(new Error(message.message), { code: message.code }));
         return;
       case 'negotiated':
-        entry.events.onNegotiated?.(message.negotiated as FaxNegotiated);
+        entry.events.onNegotiated?.(message.negotiated);
         return;
       case 'page':
-        entry.events.onPageConfirmed?.(message.page as ConfirmedPage);
+        entry.events.onPageConfirmed?.(message.page);
         return;
       case 'completed': {
         const result = resultFromWire(message.result);
@@ -204,10 +213,18 @@ export class MediaNode {
     // The worker's sockets and SpanDSP sessions are gone: every fax on it has dropped.
     for (const [id, entry] of this.channels) {
       if (entry.worker !== worker) continue;
-      const result = resultFromWire({ ok: false, code: 49, text: `media worker failed: ${error.message}`, pagesConfirmed: 0 });
+      const result = resultFromWire({
+        ok: false,
+        code: 49,
+        text: `media worker failed: ${error.message}`,
+        pagesConfirmed: 0,
+      });
       this.forget(id);
       entry.events.onCompleted?.(result);
-      entry.finished.resolve({ result, channel: { packetsIn: 0, packetsOut: 0, malformedIn: 0, recovered: 0, lost: 0 } });
+      entry.finished.resolve({
+        result,
+        channel: { packetsIn: 0, packetsOut: 0, malformedIn: 0, recovered: 0, lost: 0 },
+      });
     }
   }
 }

@@ -5,7 +5,13 @@ import type { Endpoint, FaxChannelSpec, FaxChannelStats } from './channel.ts';
 import type { ClockStats } from './clock.ts';
 
 export type ToWorker =
-  | { readonly type: 'open'; readonly id: number; readonly host: string; readonly port: number; readonly spec: FaxChannelSpec }
+  | {
+      readonly type: 'open';
+      readonly id: number;
+      readonly host: string;
+      readonly port: number;
+      readonly spec: FaxChannelSpec;
+    }
   | { readonly type: 'connect'; readonly id: number; readonly remote: Endpoint }
   | { readonly type: 'hangup'; readonly id: number }
   | { readonly type: 'stats'; readonly requestId: number; readonly resetMaxLateness?: boolean }
@@ -29,8 +35,18 @@ export interface WorkerStats {
 
 export type FromWorker =
   | { readonly type: 'opened'; readonly id: number; readonly port: number }
-  | { readonly type: 'openFailed'; readonly id: number; readonly code: string | undefined; readonly message: string }
+  | {
+      readonly type: 'openFailed';
+      readonly id: number;
+      readonly code: string | undefined;
+      readonly message: string;
+    }
   | { readonly type: 'negotiated'; readonly id: number; readonly negotiated: FaxNegotiated }
   | { readonly type: 'page'; readonly id: number; readonly page: ConfirmedPage }
-  | { readonly type: 'completed'; readonly id: number; readonly result: WireResult; readonly channel: FaxChannelStats }
+  | {
+      readonly type: 'completed';
+      readonly id: number;
+      readonly result: WireResult;
+      readonly channel: FaxChannelStats;
+    }
   | { readonly type: 'stats'; readonly requestId: number; readonly stats: WorkerStats };

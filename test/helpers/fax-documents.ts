@@ -26,13 +26,26 @@ export function faxDocument(resolution: FaxResolution, pages = 3): string {
   const lines: string[] = ['%!PS', '/Helvetica findfont 22 scalefont setfont'];
   for (let p = 1; p <= pages; p++) {
     lines.push(`72 740 moveto (faxswitch test page ${p} of ${pages}, ${resolution}) show`);
-    for (let i = 0; i < 24; i++) lines.push(`${72 + ((i * 7 + p * 13) % 40)} ${700 - i * 26} moveto (Line ${i}: the quick brown fox ${p * 100 + i} jumps over the lazy dog) show`);
+    for (let i = 0; i < 24; i++)
+      lines.push(
+        `${72 + ((i * 7 + p * 13) % 40)} ${700 - i * 26} moveto (Line ${i}: the quick brown fox ${p * 100 + i} jumps over the lazy dog) show`,
+      );
     lines.push('showpage');
   }
   writeFileSync(ps, lines.join('\n'));
   const out = path.join(dir, `${key}.tif`);
   const g = GEOMETRY[resolution];
-  execFileSync('gs', ['-q', '-dNOPAUSE', '-dBATCH', '-dSAFER', '-sDEVICE=tiffg4', `-r${g.dpi}`, `-g1728x${g.height}`, `-sOutputFile=${out}`, ps]);
+  execFileSync('gs', [
+    '-q',
+    '-dNOPAUSE',
+    '-dBATCH',
+    '-dSAFER',
+    '-sDEVICE=tiffg4',
+    `-r${g.dpi}`,
+    `-g1728x${g.height}`,
+    `-sOutputFile=${out}`,
+    ps,
+  ]);
   made.set(key, out);
   return out;
 }

@@ -5,4 +5,9 @@ import { faxReceiveCommand } from './fax-receive.ts';
 import { faxSendCommand } from './fax-send.ts';
 import { startCommand } from './start.ts';
 
-export const COMMANDS: readonly CliCommand[] = [startCommand, configCommand, faxSendCommand, faxReceiveCommand];
+export const COMMANDS: readonly CliCommand[] = [
+  startCommand,
+  configCommand,
+  faxSendCommand,
+  faxReceiveCommand,
+];

@@ -9,7 +9,14 @@ import {
   type FaxJobOptions,
   type FaxResult,
 } from '../../../src/fax/index.ts';
-import { g711Decode, g711Encode, UdptlReceiver, UdptlSender, type ErrorCorrection, type G711Law } from '../../../src/media/index.ts';
+import {
+  g711Decode,
+  g711Encode,
+  UdptlReceiver,
+  UdptlSender,
+  type ErrorCorrection,
+  type G711Law,
+} from '../../../src/media/index.ts';
 
 /** mulberry32: a small seeded PRNG, so a given loss pattern is the same on every run. */
 export function seededRandom(seed: number): () => number {
@@ -84,7 +91,10 @@ function udptlSide(ec: ErrorCorrection, link: SimulatedLink) {
 }
 
 /** Sends each IFP through our UDPTL framing, `count` identical copies, as on the wire. */
-function transmitter(side: { sender: UdptlSender; link: SimulatedLink }, tap?: (datagram: Uint8Array) => void) {
+function transmitter(
+  side: { sender: UdptlSender; link: SimulatedLink },
+  tap?: (datagram: Uint8Array) => void,
+) {
   return (ifp: Uint8Array, count: number) => {
     const datagram = side.sender.next(ifp);
     for (let i = 0; i < Math.max(1, count); i++) {
@@ -150,7 +160,13 @@ export function t38Call(options: T38CallOptions): CallOutcome {
   }
   caller.hangUp();
   callee.hangUp();
-  const outcome = { sender: caller.result, receiver: callee.result, sentPages, receivedPages, simulatedSeconds: tick / 50 };
+  const outcome = {
+    sender: caller.result,
+    receiver: callee.result,
+    sentPages,
+    receivedPages,
+    simulatedSeconds: tick / 50,
+  };
   caller.release();
   callee.release();
   return outcome;
@@ -164,7 +180,10 @@ class G711Path {
   constructor(law: G711Law) {
     this.law = law;
   }
-  carry(from: { transmitAudio(out: Int16Array): number }, to: { receiveAudio(samples: Int16Array): void }): void {
+  carry(
+    from: { transmitAudio(out: Int16Array): number },
+    to: { receiveAudio(samples: Int16Array): void },
+  ): void {
     const out = new Int16Array(160);
     const n = from.transmitAudio(out);
     out.fill(0, n);
@@ -183,8 +202,16 @@ export interface AudioCallOptions {
 export function audioCall(options: AudioCallOptions): CallOutcome {
   const sentPages: ConfirmedPage[] = [];
   const receivedPages: ConfirmedPage[] = [];
-  const caller = new AudioTerminal({ calling: true, job: { direction: 'send', ...options.send }, events: { onPageConfirmed: (p) => sentPages.push(p) } });
-  const callee = new AudioTerminal({ calling: false, job: { direction: 'receive', ...options.receive }, events: { onPageConfirmed: (p) => receivedPages.push(p) } });
+  const caller = new AudioTerminal({
+    calling: true,
+    job: { direction: 'send', ...options.send },
+    events: { onPageConfirmed: (p) => sentPages.push(p) },
+  });
+  const callee = new AudioTerminal({
+    calling: false,
+    job: { direction: 'receive', ...options.receive },
+    events: { onPageConfirmed: (p) => receivedPages.push(p) },
+  });
   const forward = new G711Path(options.law ?? 'pcma');
   const backward = new G711Path(options.law ?? 'pcma');
   let tick = 0;
@@ -192,7 +219,13 @@ export function audioCall(options: AudioCallOptions): CallOutcome {
     forward.carry(caller, callee);
     backward.carry(callee, caller);
   }
-  const outcome = { sender: caller.result, receiver: callee.result, sentPages, receivedPages, simulatedSeconds: tick / 50 };
+  const outcome = {
+    sender: caller.result,
+    receiver: callee.result,
+    sentPages,
+    receivedPages,
+    simulatedSeconds: tick / 50,
+  };
   caller.release();
   callee.release();
   return outcome;
@@ -222,7 +255,11 @@ export function gatewayCall(options: GatewayCallOptions): CallOutcome {
     transmit: transmitter(toGateway),
     events: senderIsT38 ? onSent : onReceived,
   });
-  const audio = new AudioTerminal({ calling: !senderIsT38, job: senderIsT38 ? receiveJob : sendJob, events: senderIsT38 ? onReceived : onSent });
+  const audio = new AudioTerminal({
+    calling: !senderIsT38,
+    job: senderIsT38 ? receiveJob : sendJob,
+    events: senderIsT38 ? onReceived : onSent,
+  });
   const gateway = new T38Gateway({ ecm: true, transmit: transmitter(toTerminal) });
   const forward = new G711Path(options.law ?? 'pcmu');
   const backward = new G711Path(options.law ?? 'pcmu');
