@@ -4,8 +4,7 @@
 // calls. One JSON line per N (success rate, late ticks > 5 ms, CPU per channel), then a summary
 // with max_channels = the largest N with ≥ 99 % success and no late tick. Anchor: Mitel MGU3's 128
 // T.38 sessions (the datasheet figure; the goal is ≥ 500 per 2-core node).
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -17,6 +16,7 @@ import {
   type MediaSpec,
   type WorkerStats,
 } from '../src/media/index.ts';
+import { faxDocument } from '../test/helpers/fax-documents.ts';
 import { report } from './report.ts';
 
 const DEFAULT_STEPS = [50, 100, 200, 300, 500];
@@ -28,31 +28,6 @@ const STEP_LIMIT_MS = 150_000;
 function option(args: readonly string[], name: string): string | undefined {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
-}
-
-function makeDocument(dir: string, resolution: string): string {
-  const ps = path.join(dir, 'page.ps');
-  const lines = ['%!PS', '/Helvetica findfont 22 scalefont setfont'];
-  for (let i = 0; i < 26; i++)
-    lines.push(
-      `72 ${740 - i * 26} moveto (Benchmark line ${i}: the quick brown fox jumps over the lazy dog) show`,
-    );
-  lines.push('showpage');
-  writeFileSync(ps, lines.join('\n'));
-  const out = path.join(dir, 'page.tif');
-  const [dpi, height] = resolution === 'fine' ? ['204x196', 2200] : ['204x98', 1100];
-  execFileSync('gs', [
-    '-q',
-    '-dNOPAUSE',
-    '-dBATCH',
-    '-dSAFER',
-    '-sDEVICE=tiffg4',
-    `-r${dpi}`,
-    `-g1728x${height}`,
-    `-sOutputFile=${out}`,
-    ps,
-  ]);
-  return out;
 }
 
 function sumClock(stats: WorkerStats[]) {
@@ -142,7 +117,10 @@ export async function run(args: readonly string[]): Promise<void> {
   const workers = Number(option(args, '--workers') ?? os.availableParallelism());
   const resolution = option(args, '--resolution') ?? 'standard';
   const dir = mkdtempSync(path.join(os.tmpdir(), 'faxswitch-bench-channels-'));
-  const document = makeDocument(dir, resolution);
+  if (resolution !== 'standard' && resolution !== 'fine')
+    throw new Error(`--resolution must be standard or fine, got ${resolution}`);
+  // The same ghostscript-rendered test page the engine tests use (1 page).
+  const document = faxDocument(resolution, 1);
   const idle = new Worker(new URL('./idle-clock.worker.ts', import.meta.url));
   const node = await MediaNode.start({
     host: '127.0.0.1',

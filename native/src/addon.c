@@ -265,87 +265,79 @@ static void attach_t30(session_t *s) {
   t30_set_real_time_frame_handler(s->t30, on_frame, s);
 }
 
-/* createT38Terminal(calling: boolean, onEvent) */
+/* One constructor for every session kind. Terminals take (calling: boolean, onEvent), the tone
+ * detector (toneType: number, onEvent), the gateway (onEvent) only. */
+static napi_value create_session(napi_env env, napi_callback_info info, enum session_kind kind) {
+  size_t argc = 2;
+  napi_value argv[2];
+  int32_t arg = 0;
+  bool has_arg = kind != KIND_GATEWAY;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (kind == KIND_TONE_DETECTOR) {
+    CHECK(napi_get_value_int32(env, argv[0], &arg));
+  } else if (has_arg) {
+    bool calling = false;
+    CHECK(napi_get_value_bool(env, argv[0], &calling));
+    arg = calling;
+  }
+  session_t *s = new_session(env, kind, argv[has_arg ? 1 : 0]);
+  if (s == NULL) return NULL;
+  const char *failed = NULL;
+  switch (kind) {
+  case KIND_T38_TERMINAL:
+    s->t38 = t38_terminal_init(NULL, arg, on_tx_packet, s);
+    if (s->t38 == NULL) failed = "t38_terminal_init failed";
+    else {
+      s->t30 = t38_terminal_get_t30_state(s->t38);
+      s->core = t38_terminal_get_t38_core_state(s->t38);
+    }
+    break;
+  case KIND_AUDIO_TERMINAL:
+    s->fax = fax_init(NULL, arg);
+    if (s->fax == NULL) failed = "fax_init failed";
+    else {
+      /* Keep sending silence between signals so the RTP stream never stalls. */
+      fax_set_transmit_on_idle(s->fax, true);
+      s->t30 = fax_get_t30_state(s->fax);
+    }
+    break;
+  case KIND_GATEWAY:
+    s->gateway = t38_gateway_init(NULL, on_tx_packet, s);
+    if (s->gateway == NULL) failed = "t38_gateway_init failed";
+    else {
+      t38_gateway_set_transmit_on_idle(s->gateway, true);
+      s->core = t38_gateway_get_t38_core_state(s->gateway);
+    }
+    break;
+  case KIND_TONE_DETECTOR:
+    s->tones = modem_connect_tones_rx_init(NULL, arg, on_tone, s);
+    if (s->tones == NULL) failed = "modem_connect_tones_rx_init failed";
+    break;
+  }
+  if (failed != NULL) {
+    napi_delete_reference(env, s->callback);
+    free(s);
+    napi_throw_error(env, NULL, failed);
+    return NULL;
+  }
+  if (s->t30 != NULL) attach_t30(s);
+  return wrap_session(env, s);
+}
+
 static napi_value create_t38_terminal(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  bool calling = false;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  CHECK(napi_get_value_bool(env, argv[0], &calling));
-  session_t *s = new_session(env, KIND_T38_TERMINAL, argv[1]);
-  if (s == NULL) return NULL;
-  s->t38 = t38_terminal_init(NULL, calling, on_tx_packet, s);
-  if (s->t38 == NULL) {
-    napi_delete_reference(env, s->callback);
-    free(s);
-    napi_throw_error(env, NULL, "faxswitch_spandsp: t38_terminal_init failed");
-    return NULL;
-  }
-  s->t30 = t38_terminal_get_t30_state(s->t38);
-  s->core = t38_terminal_get_t38_core_state(s->t38);
-  attach_t30(s);
-  return wrap_session(env, s);
+  return create_session(env, info, KIND_T38_TERMINAL);
 }
 
-/* createAudioTerminal(calling: boolean, onEvent) */
 static napi_value create_audio_terminal(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  bool calling = false;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  CHECK(napi_get_value_bool(env, argv[0], &calling));
-  session_t *s = new_session(env, KIND_AUDIO_TERMINAL, argv[1]);
-  if (s == NULL) return NULL;
-  s->fax = fax_init(NULL, calling);
-  if (s->fax == NULL) {
-    napi_delete_reference(env, s->callback);
-    free(s);
-    napi_throw_error(env, NULL, "faxswitch_spandsp: fax_init failed");
-    return NULL;
-  }
-  /* Keep sending silence between signals so the RTP stream never stalls. */
-  fax_set_transmit_on_idle(s->fax, true);
-  s->t30 = fax_get_t30_state(s->fax);
-  attach_t30(s);
-  return wrap_session(env, s);
+  return create_session(env, info, KIND_AUDIO_TERMINAL);
 }
 
-/* createGateway(onEvent): T.38 on one side, 8 kHz linear audio on the other. */
 static napi_value create_gateway(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  session_t *s = new_session(env, KIND_GATEWAY, argv[0]);
-  if (s == NULL) return NULL;
-  s->gateway = t38_gateway_init(NULL, on_tx_packet, s);
-  if (s->gateway == NULL) {
-    napi_delete_reference(env, s->callback);
-    free(s);
-    napi_throw_error(env, NULL, "faxswitch_spandsp: t38_gateway_init failed");
-    return NULL;
-  }
-  t38_gateway_set_transmit_on_idle(s->gateway, true);
-  s->core = t38_gateway_get_t38_core_state(s->gateway);
-  return wrap_session(env, s);
+  return create_session(env, info, KIND_GATEWAY);
 }
 
-/* createToneDetector(onEvent): reports CED/ANS or a V.21 preamble (and CNG) as 'tone' events. */
 static napi_value create_tone_detector(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  int32_t tone_type = MODEM_CONNECT_TONES_FAX_CED_OR_PREAMBLE;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  CHECK(napi_get_value_int32(env, argv[0], &tone_type));
-  session_t *s = new_session(env, KIND_TONE_DETECTOR, argv[1]);
-  if (s == NULL) return NULL;
-  s->tones = modem_connect_tones_rx_init(NULL, tone_type, on_tone, s);
-  if (s->tones == NULL) {
-    napi_delete_reference(env, s->callback);
-    free(s);
-    napi_throw_error(env, NULL, "faxswitch_spandsp: modem_connect_tones_rx_init failed");
-    return NULL;
-  }
-  return wrap_session(env, s);
+  return create_session(env, info, KIND_TONE_DETECTOR);
 }
 
 /* ---------- configuration ---------- */

@@ -79,6 +79,26 @@ export interface CallOutcome {
 
 const MAX_TICKS = 5 * 60 * 50; // five simulated minutes
 
+/** Ends both terminals, collects what each side saw, frees SpanDSP's state. */
+function finishCall(
+  sender: T38Terminal | AudioTerminal,
+  receiver: T38Terminal | AudioTerminal,
+  pages: { sentPages: ConfirmedPage[]; receivedPages: ConfirmedPage[] },
+  ticks: number,
+): CallOutcome {
+  sender.hangUp();
+  receiver.hangUp();
+  const outcome = {
+    sender: sender.result,
+    receiver: receiver.result,
+    ...pages,
+    simulatedSeconds: ticks / 50,
+  };
+  sender.release();
+  receiver.release();
+  return outcome;
+}
+
 interface UdptlSide {
   readonly terminal: { receiveIfp(ifp: Uint8Array, seq: number): void };
   readonly sender: UdptlSender;
@@ -158,18 +178,7 @@ export function t38Call(options: T38CallOptions): CallOutcome {
     pump(b.link, { receiver: a.receiver, terminal: caller });
     if (doneA && doneB) break;
   }
-  caller.hangUp();
-  callee.hangUp();
-  const outcome = {
-    sender: caller.result,
-    receiver: callee.result,
-    sentPages,
-    receivedPages,
-    simulatedSeconds: tick / 50,
-  };
-  caller.release();
-  callee.release();
-  return outcome;
+  return finishCall(caller, callee, { sentPages, receivedPages }, tick);
 }
 
 /** An 8 kHz audio path through G.711: 160 samples per tick, encoded and decoded like RTP. */
@@ -219,16 +228,7 @@ export function audioCall(options: AudioCallOptions): CallOutcome {
     forward.carry(caller, callee);
     backward.carry(callee, caller);
   }
-  const outcome = {
-    sender: caller.result,
-    receiver: callee.result,
-    sentPages,
-    receivedPages,
-    simulatedSeconds: tick / 50,
-  };
-  caller.release();
-  callee.release();
-  return outcome;
+  return finishCall(caller, callee, { sentPages, receivedPages }, tick);
 }
 
 export interface GatewayCallOptions extends T38CallOptions {
@@ -272,13 +272,7 @@ export function gatewayCall(options: GatewayCallOptions): CallOutcome {
     pump(toTerminal.link, { receiver: toTerminal.receiver, terminal: t38 });
     if (t38Done && audio.done) break;
   }
-  t38.hangUp();
-  audio.hangUp();
-  const sender = senderIsT38 ? t38.result : audio.result;
-  const receiver = senderIsT38 ? audio.result : t38.result;
-  const outcome = { sender, receiver, sentPages, receivedPages, simulatedSeconds: tick / 50 };
-  t38.release();
-  audio.release();
   gateway.release();
-  return outcome;
+  const [sender, receiver] = senderIsT38 ? [t38, audio] : [audio, t38];
+  return finishCall(sender, receiver, { sentPages, receivedPages }, tick);
 }
