@@ -107,7 +107,8 @@ export class FaxChannel {
         },
       });
     } else {
-      this.jitter = new JitterBuffer(media.jitterDepth ?? 3);
+      // 200 ms: fax modems tolerate constant delay but not underruns, and a busy host wakes late.
+      this.jitter = new JitterBuffer(media.jitterDepth ?? 10);
       this.audio = new AudioTerminal({ calling: spec.calling, job: spec.job, events });
     }
     socket.on('message', this.onMessage);
