@@ -3,7 +3,12 @@
 // connects it to the peer's address once SDP is agreed, and gets the fax events back here.
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { faxErrorFromCompletion, type FaxResult, type NativeStats } from '../fax/index.ts';
+import {
+  faxErrorFromCompletion,
+  T30_ERR_CALLDROPPED,
+  type FaxResult,
+  type NativeStats,
+} from '../fax/index.ts';
 import type { Endpoint, FaxChannelEvents, FaxChannelSpec, FaxChannelStats } from './channel.ts';
 import { MediaCapacityError, PortAllocator } from './ports.ts';
 import type { FromWorker, ToWorker, WireResult, WorkerStats } from './worker-protocol.ts';
@@ -32,6 +37,8 @@ interface WorkerEntry {
 interface ChannelEntry {
   readonly worker: WorkerEntry;
   port: number;
+  /** Pages confirmed so far: what a dropped call still delivered. */
+  pages: number;
   readonly events: FaxChannelEvents;
   opened?: { resolve(port: number): void; reject(error: Error): void };
   finished: { resolve(outcome: ChannelOutcome): void };
@@ -113,7 +120,7 @@ export class MediaNode {
     const id = this.nextId++;
     let resolveFinished!: (outcome: ChannelOutcome) => void;
     const finished = new Promise<ChannelOutcome>((resolve) => (resolveFinished = resolve));
-    const entry: ChannelEntry = { worker, port: 0, events, finished: { resolve: resolveFinished } };
+    const entry: ChannelEntry = { worker, port: 0, pages: 0, events, finished: { resolve: resolveFinished } };
     this.channels.set(id, entry);
     worker.channels += 1;
     for (let attempt = 1; ; attempt++) {
@@ -197,6 +204,7 @@ export class MediaNode {
         entry.events.onNegotiated?.(message.negotiated);
         return;
       case 'page':
+        entry.pages += 1;
         entry.events.onPageConfirmed?.(message.page);
         return;
       case 'completed': {
@@ -215,9 +223,9 @@ export class MediaNode {
       if (entry.worker !== worker) continue;
       const result = resultFromWire({
         ok: false,
-        code: 49,
+        code: T30_ERR_CALLDROPPED,
         text: `media worker failed: ${error.message}`,
-        pagesConfirmed: 0,
+        pagesConfirmed: entry.pages,
       });
       this.forget(id);
       entry.events.onCompleted?.(result);

@@ -4,7 +4,12 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaxRetryableError } from '../../../src/fax/index.ts';
-import { DEFAULT_T38_PARAMS, MediaCapacityError, MediaNode, type MediaSpec } from '../../../src/media/index.ts';
+import {
+  DEFAULT_T38_PARAMS,
+  MediaCapacityError,
+  MediaNode,
+  type MediaSpec,
+} from '../../../src/media/index.ts';
 import { faxDocument } from '../../helpers/fax-documents.ts';
 import { makeTempDir } from '../../helpers/index.ts';
 
@@ -12,7 +17,13 @@ const T38: MediaSpec = { kind: 't38', params: DEFAULT_T38_PARAMS };
 let node: MediaNode;
 
 beforeAll(async () => {
-  node = await MediaNode.start({ host: '127.0.0.1', portMin: 48000, portMax: 48999, maxChannels: 2, workers: 2 });
+  node = await MediaNode.start({
+    host: '127.0.0.1',
+    portMin: 48000,
+    portMax: 48999,
+    maxChannels: 2,
+    workers: 2,
+  });
 });
 
 afterAll(async () => {
@@ -37,7 +48,11 @@ describe('MediaNode', () => {
       expect(port).toBeGreaterThanOrEqual(48000);
       expect(port).toBeLessThanOrEqual(48999);
     }
-    const refused = node.openChannel({ media: T38, calling: true, job: { direction: 'send', file: faxDocument('standard', 1) } });
+    const refused = node.openChannel({
+      media: T38,
+      calling: true,
+      job: { direction: 'send', file: faxDocument('standard', 1) },
+    });
     await expect(refused).rejects.toBeInstanceOf(MediaCapacityError);
     await expect(refused).rejects.toMatchObject({ retryable: true, wire: { sip: 503 } });
 
