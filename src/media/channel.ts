@@ -5,10 +5,12 @@
 import type dgram from 'node:dgram';
 import {
   AudioTerminal,
+  ConnectToneDetector,
   SAMPLES_PER_TICK,
   T38Terminal,
   TICK_MS,
   type ConfirmedPage,
+  type ConnectTone,
   type FaxJobOptions,
   type FaxNegotiated,
   type FaxResult,
@@ -43,12 +45,16 @@ export interface FaxChannelSpec {
   readonly remote?: Endpoint;
   /** Hang up after this long whatever T.30 is doing (default 3 h, HylaFAX's kill time). */
   readonly maxDurationMs?: number;
+  /** Audio only: listen for the far end's CED / V.21 preamble (the cue to re-INVITE to T.38). */
+  readonly detectTones?: boolean;
 }
 
 export interface FaxChannelEvents {
   onNegotiated?(negotiated: FaxNegotiated): void;
   onPageConfirmed?(page: ConfirmedPage): void;
   onCompleted?(result: FaxResult): void;
+  /** Audio channels with `detectTones`: the far end is a fax machine (CED or V.21 preamble heard). */
+  onTone?(tone: ConnectTone): void;
 }
 
 export interface FaxChannelStats {
@@ -67,6 +73,7 @@ export class FaxChannel {
   private readonly udptlOut: UdptlSender | undefined;
   private readonly udptlIn: UdptlReceiver | undefined;
   private readonly jitter: JitterBuffer | undefined;
+  private readonly tones: ConnectToneDetector | undefined;
   private readonly law: G711Law;
   private readonly payloadType: number;
   private readonly ssrc = (Math.random() * 0xffffffff) >>> 0;
@@ -110,6 +117,7 @@ export class FaxChannel {
       // 200 ms: fax modems tolerate constant delay but not underruns, and a busy host wakes late.
       this.jitter = new JitterBuffer(media.jitterDepth ?? 10);
       this.audio = new AudioTerminal({ calling: spec.calling, job: spec.job, events });
+      if (spec.detectTones) this.tones = new ConnectToneDetector((tone) => events.onTone?.(tone), 'answer');
     }
     socket.on('message', this.onMessage);
     if (spec.remote) this.connect(spec.remote);
@@ -173,7 +181,9 @@ export class FaxChannel {
   private tickAudio(audio: AudioTerminal, jitter: JitterBuffer): void {
     const { payload, priming } = jitter.pop();
     if (payload) {
-      audio.receiveAudio(g711Decode(this.law, payload.subarray(0, SAMPLES_PER_TICK), this.samples));
+      const samples = g711Decode(this.law, payload.subarray(0, SAMPLES_PER_TICK), this.samples);
+      this.tones?.receiveAudio(samples);
+      audio.receiveAudio(samples);
     } else if (priming) {
       // Modem timers run on received samples, so silence keeps them going until audio arrives.
       audio.receiveAudio(this.samples.fill(0));
@@ -210,6 +220,7 @@ export class FaxChannel {
     // Released outside SpanDSP callbacks: finish() only runs from tick() or hangUp().
     this.t38?.release();
     this.audio?.release();
+    this.tones?.release();
   }
 
   private send(datagram: Uint8Array): void {

@@ -203,6 +203,9 @@ export class MediaNode {
       case 'negotiated':
         entry.events.onNegotiated?.(message.negotiated);
         return;
+      case 'tone':
+        entry.events.onTone?.(message.tone);
+        return;
       case 'page':
         entry.pages += 1;
         entry.events.onPageConfirmed?.(message.page);

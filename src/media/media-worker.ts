@@ -64,6 +64,7 @@ function open(message: Extract<ToWorker, { type: 'open' }>): void {
     try {
       const channel = new FaxChannel(message.spec, socket, {
         onNegotiated: (negotiated) => post({ type: 'negotiated', id: message.id, negotiated }),
+        onTone: (tone) => post({ type: 'tone', id: message.id, tone }),
         onPageConfirmed: (page) =>
           post(
             { type: 'page', id: message.id, page },

@@ -1,6 +1,6 @@
 // Messages between a MediaNode (main thread) and its media workers. Plain structured-clone data
 // only: typed errors are rebuilt on the main side from their completion code.
-import type { ConfirmedPage, FaxNegotiated, NativeStats } from '../fax/index.ts';
+import type { ConfirmedPage, ConnectTone, FaxNegotiated, NativeStats } from '../fax/index.ts';
 import type { Endpoint, FaxChannelSpec, FaxChannelStats } from './channel.ts';
 import type { ClockStats } from './clock.ts';
 
@@ -43,6 +43,7 @@ export type FromWorker =
     }
   | { readonly type: 'negotiated'; readonly id: number; readonly negotiated: FaxNegotiated }
   | { readonly type: 'page'; readonly id: number; readonly page: ConfirmedPage }
+  | { readonly type: 'tone'; readonly id: number; readonly tone: ConnectTone }
   | {
       readonly type: 'completed';
       readonly id: number;

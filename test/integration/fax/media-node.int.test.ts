@@ -1,9 +1,10 @@
 // The media node's contract with the SIP layer, on real worker threads and sockets: channels get
 // ports from the configured range, the node refuses channels beyond its capacity with a retryable
-// 503-class error, and hanging up a channel mid-call ends it with a typed "call dropped" result.
+// 503-class error, hanging up a channel mid-call ends it with a typed "call dropped" result, and an
+// audio channel reports the far end's answer tone.
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FaxRetryableError } from '../../../src/fax/index.ts';
+import { FaxRetryableError, type ConnectTone } from '../../../src/fax/index.ts';
 import {
   DEFAULT_T38_PARAMS,
   MediaCapacityError,
@@ -14,6 +15,7 @@ import { faxDocument } from '../../helpers/fax-documents.ts';
 import { makeTempDir } from '../../helpers/index.ts';
 
 const T38: MediaSpec = { kind: 't38', params: DEFAULT_T38_PARAMS };
+const AUDIO: MediaSpec = { kind: 'audio', law: 'pcma' };
 let node: MediaNode;
 
 beforeAll(async () => {
@@ -69,4 +71,29 @@ describe('MediaNode', () => {
     expect(received.channel.packetsIn).toBeGreaterThan(0);
     expect(node.activeChannels).toBe(0);
   }, 90_000);
+
+  it('tells an audio call it reached a fax machine when CED comes back (cue for T.38)', async () => {
+    let heard!: (tone: ConnectTone) => void;
+    const tone = new Promise<ConnectTone>((resolve) => (heard = resolve));
+    const caller = await node.openChannel(
+      {
+        media: AUDIO,
+        calling: true,
+        detectTones: true,
+        job: { direction: 'send', file: faxDocument('standard', 1) },
+      },
+      { onTone: (t) => heard(t) },
+    );
+    const callee = await node.openChannel({
+      media: AUDIO,
+      calling: false,
+      job: { direction: 'receive', file: path.join(makeTempDir('faxswitch-node-'), 'rx.tif') },
+    });
+    caller.connect({ host: '127.0.0.1', port: callee.localPort });
+    callee.connect({ host: '127.0.0.1', port: caller.localPort });
+    expect(await tone).toBe('ced');
+    caller.hangUp();
+    callee.hangUp();
+    await Promise.all([caller.finished, callee.finished]);
+  }, 30_000);
 });
