@@ -26,7 +26,6 @@
 enum session_kind { KIND_T38_TERMINAL = 1, KIND_AUDIO_TERMINAL, KIND_GATEWAY, KIND_TONE_DETECTOR };
 
 typedef struct {
-  enum session_kind kind;
   napi_env env; /* valid only while a call from JS is on the stack */
   napi_ref callback;
   bool in_call;
@@ -230,7 +229,7 @@ static void on_tone(void *user, int code, int level, int delay) {
 
 /* ---------- construction ---------- */
 
-static session_t *new_session(napi_env env, enum session_kind kind, napi_value callback) {
+static session_t *new_session(napi_env env, napi_value callback) {
   napi_valuetype type;
   if (napi_typeof(env, callback, &type) != napi_ok || type != napi_function) {
     napi_throw_type_error(env, NULL, "faxswitch_spandsp: the event callback must be a function");
@@ -241,7 +240,6 @@ static session_t *new_session(napi_env env, enum session_kind kind, napi_value c
     napi_throw_error(env, NULL, "faxswitch_spandsp: out of memory");
     return NULL;
   }
-  s->kind = kind;
   napi_create_reference(env, callback, 1, &s->callback);
   return s;
 }
@@ -280,7 +278,7 @@ static napi_value create_session(napi_env env, napi_callback_info info, enum ses
     CHECK(napi_get_value_bool(env, argv[0], &calling));
     arg = calling;
   }
-  session_t *s = new_session(env, kind, argv[has_arg ? 1 : 0]);
+  session_t *s = new_session(env, argv[has_arg ? 1 : 0]);
   if (s == NULL) return NULL;
   const char *failed = NULL;
   switch (kind) {
@@ -563,17 +561,6 @@ static napi_value stats(napi_env env, napi_callback_info info) {
   return obj;
 }
 
-/* callActive(handle) -> whether T.30 is still in a call */
-static napi_value call_active(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1], result;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  session_t *s = get_session(env, argv[0]);
-  if (s == NULL) return NULL;
-  napi_get_boolean(env, s->t30 != NULL && t30_call_active(s->t30), &result);
-  return result;
-}
-
 /* terminate(handle): ends the T.30 session now (the call dropped); phase E fires from here. */
 static napi_value terminate(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -663,7 +650,13 @@ static napi_value read_tiff_page(napi_env env, napi_callback_info info) {
   tmsize_t scanline = TIFFScanlineSize(tif);
   uint8_t *rows = NULL;
   uint8_t *line = malloc((size_t) (scanline > (tmsize_t) row_bytes ? scanline : (tmsize_t) row_bytes));
-  CHECK(napi_create_arraybuffer(env, row_bytes * height, (void **) &rows, &arraybuffer));
+  if (line == NULL || napi_create_arraybuffer(env, row_bytes * height, (void **) &rows, &arraybuffer) != napi_ok) {
+    free(line);
+    TIFFClose(tif);
+    napi_throw_error(env, "ERR_TIFF_MEMORY", "TIFF page does not fit in memory");
+    result = NULL;
+    goto restore;
+  }
   for (uint32_t y = 0; y < height; y++) {
     if (TIFFReadScanline(tif, line, y, 0) < 0) {
       free(line);
@@ -715,7 +708,6 @@ NAPI_MODULE_INIT() {
       {"audioRxFillin", NULL, audio_rx_fillin, NULL, NULL, NULL, napi_default, NULL},
       {"audioTx", NULL, audio_tx, NULL, NULL, NULL, napi_default, NULL},
       {"stats", NULL, stats, NULL, NULL, NULL, napi_default, NULL},
-      {"callActive", NULL, call_active, NULL, NULL, NULL, napi_default, NULL},
       {"terminate", NULL, terminate, NULL, NULL, NULL, napi_default, NULL},
       {"release", NULL, release, NULL, NULL, NULL, napi_default, NULL},
       {"completionCodeToString", NULL, completion_code_to_string, NULL, NULL, NULL, napi_default, NULL},

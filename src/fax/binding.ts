@@ -117,7 +117,6 @@ export interface NativeBinding {
   audioRxFillin(handle: NativeHandle, count: number): void;
   audioTx(handle: NativeHandle, out: Int16Array): number;
   stats(handle: NativeHandle): NativeStats;
-  callActive(handle: NativeHandle): boolean;
   terminate(handle: NativeHandle): void;
   release(handle: NativeHandle): void;
   completionCodeToString(code: number): string;
