@@ -81,7 +81,7 @@ async function callThroughRtpengine(callId: string, sender: MediaSpec, receiver:
   a.connect({ host: '127.0.0.1', port: remotePort(answer['sdp'] as string, sender.kind) });
   const [sent, got] = await Promise.all([a.finished, b.finished]);
   await rtpengine.command({ command: 'delete', 'call-id': callId, 'from-tag': 'a' });
-  return { doc, sent: sent.result, got: got.result, received };
+  return { callId, doc, sent: sent.result, got: got.result, received };
 }
 
 describe('through rtpengine (T.38 ⇄ G.711 gateway)', () => {
@@ -93,11 +93,13 @@ describe('through rtpengine (T.38 ⇄ G.711 gateway)', () => {
       callThroughRtpengine('audio-to-t38-noecm', AUDIO, T38, false),
     ]);
     for (const call of calls) {
-      expect(call.sent.text).toBe('OK');
-      expect(call.got.text).toBe('OK');
-      expect(call.received).toHaveLength(1);
-      expect(call.received[0]?.remoteIdent).toBe('RTPENGINE TEST');
-      expect(bitmapsEqual(call.received[0]!.page!, tiffPage(call.doc, 1))).toBe(true);
+      const page = call.received[0];
+      const seen = `${call.callId}: ${call.sent.text} / ${call.got.text}, bad rows ${page?.badRows}`;
+      expect(call.sent.text, seen).toBe('OK');
+      expect(call.got.text, seen).toBe('OK');
+      expect(call.received, seen).toHaveLength(1);
+      expect(page?.remoteIdent, seen).toBe('RTPENGINE TEST');
+      expect(bitmapsEqual(page!.page!, tiffPage(call.doc, 1)), seen).toBe(true);
     }
     expect(calls.map((c) => c.got.stats.ecm)).toEqual([true, false, true, false]);
   });
