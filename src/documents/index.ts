@@ -9,3 +9,43 @@ export {
   type FaxPage,
   type FaxResolution,
 } from './page.ts';
+export {
+  InvalidImageError,
+  UnsupportedImageError,
+  ImageLimitError,
+  DecodeTimeoutError,
+  EncryptedDocumentError,
+} from './image-errors.ts';
+export {
+  decodePage,
+  encodePage,
+  DEFAULT_CODEC_LIMITS,
+  type DecodeOptions,
+  type DecodeResult,
+  type EncodeOptions,
+  type CodecLimits,
+  type CodingScheme,
+  type FillOrder,
+} from './codec/index.ts';
+export {
+  readTiff,
+  readTiffImages,
+  writeTiff,
+  writeTiffParts,
+  nearestFaxResolution,
+  DEFAULT_MAX_PAGES,
+  type TiffReadOptions,
+  type TiffWriteOptions,
+  type TiffImage,
+  type TiffCompression,
+  type TiffPageInput,
+  type DecodedFaxPage,
+  type PageQuality,
+} from './tiff/index.ts';
+export {
+  writePdf,
+  readFaxPdf,
+  pageSizePoints,
+  type PdfWriteOptions,
+  type PdfReadOptions,
+} from './pdf/index.ts';

@@ -1,0 +1,342 @@
+// Reads TIFF files (Class F and any bilevel TIFF with strips) into pages. The IFD chain, every
+// offset and every count is checked against the file before anything is read or allocated, so a
+// hostile header fails fast with a typed error naming the page. Limits: file bytes, pages,
+// dimensions (fax widths unless `allowAnyWidth`) and a decode time budget per page.
+import { type Bitmap, type FaxPage, type FaxResolution } from '../page.ts';
+import {
+  DecodeTimeoutError,
+  ImageLimitError,
+  InvalidImageError,
+  UnsupportedImageError,
+  onPage,
+} from '../image-errors.ts';
+import { decodePage } from '../codec/decode.ts';
+import { BIT_REVERSE } from '../codec/tables.ts';
+import { clearPadding, invertPixels } from '../codec/lines.ts';
+import {
+  checkHeight,
+  checkWidth,
+  DEFAULT_CODEC_LIMITS,
+  type CodecLimits,
+  type CodingScheme,
+  type FillOrder,
+} from '../codec/options.ts';
+import {
+  COMPRESSION,
+  PHOTOMETRIC_BLACK_IS_ZERO,
+  PHOTOMETRIC_WHITE_IS_ZERO,
+  RESOLUTION_UNIT,
+  T4_2D,
+  T4_UNCOMPRESSED,
+  TAG,
+  TYPE_SIZES,
+} from './tags.ts';
+
+export interface TiffReadOptions {
+  /** Pages accepted; more is refused (Telnyx and we: 350). */
+  readonly maxPages?: number;
+  readonly maxFileBytes?: number;
+  /** Accept any page width (up to `limits.maxWidth`) for foreign TIFFs; the caller rescales. */
+  readonly allowAnyWidth?: boolean;
+  readonly limits?: Partial<CodecLimits>;
+  readonly now?: () => number;
+}
+
+export const DEFAULT_MAX_PAGES = 350;
+export const DEFAULT_MAX_TIFF_BYTES = 64 * 1024 * 1024;
+const MAX_IFD_ENTRIES = 512;
+
+/** How well a page came through (the fax TIFF tags, or what our decoder counted). */
+export interface PageQuality {
+  readonly badLines: number;
+  readonly consecutiveBadLines: number;
+  /** First problem the decoder met, if any. */
+  readonly problem: string | undefined;
+}
+
+/** One decoded TIFF page with its geometry as stored (dpi may be anything). */
+export interface TiffImage {
+  readonly bitmap: Bitmap;
+  readonly xDpi: number;
+  readonly yDpi: number;
+  readonly compression: number;
+  readonly fillOrder: FillOrder;
+  readonly quality: PageQuality;
+}
+
+export interface DecodedFaxPage extends FaxPage {
+  readonly quality: PageQuality;
+}
+
+/** Reads every page as a fax page: fax widths only, resolution mapped to the nearest fax one. */
+export function readTiff(file: Uint8Array, options: TiffReadOptions = {}): DecodedFaxPage[] {
+  return readTiffImages(file, { ...options, allowAnyWidth: false }).map((image) => ({
+    ...image.bitmap,
+    resolution: nearestFaxResolution(image.yDpi),
+    quality: image.quality,
+  }));
+}
+
+/** Fine unless the vertical resolution is clearly standard (≈98) or superfine (≈391). */
+export function nearestFaxResolution(yDpi: number): FaxResolution {
+  if (yDpi < 147) return 'standard';
+  if (yDpi < 290) return 'fine';
+  return 'superfine';
+}
+
+export function readTiffImages(file: Uint8Array, options: TiffReadOptions = {}): TiffImage[] {
+  const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_TIFF_BYTES;
+  if (file.length > maxBytes) {
+    throw new ImageLimitError(`TIFF file of ${file.length} bytes exceeds the limit of ${maxBytes}`);
+  }
+  const tiff = new TiffStructure(file);
+  const ifds = tiff.ifdOffsets(options.maxPages ?? DEFAULT_MAX_PAGES);
+  return ifds.map((offset, index) => decodeImage(tiff, tiff.readIfd(offset, index + 1), index + 1, options));
+}
+
+interface Field {
+  readonly type: number;
+  readonly count: number;
+  readonly valueOffset: number;
+}
+
+class TiffStructure {
+  readonly file: Uint8Array;
+  private readonly view: DataView;
+  private readonly little: boolean;
+
+  constructor(file: Uint8Array) {
+    this.file = file;
+    this.view = new DataView(file.buffer, file.byteOffset, file.byteLength);
+    if (file.length < 8) throw new InvalidImageError('not a TIFF file: shorter than its header');
+    const order = this.view.getUint16(0, false);
+    if (order !== 0x4949 && order !== 0x4d4d)
+      throw new InvalidImageError('not a TIFF file: bad byte order mark');
+    this.little = order === 0x4949;
+    const magic = this.u16(2);
+    if (magic === 43) throw new UnsupportedImageError('BigTIFF files are not supported');
+    if (magic !== 42) throw new InvalidImageError('not a TIFF file: bad magic number');
+  }
+
+  u16(offset: number): number {
+    return this.view.getUint16(offset, this.little);
+  }
+
+  u32(offset: number): number {
+    return this.view.getUint32(offset, this.little);
+  }
+
+  /** The IFD chain, refusing loops, offsets outside the file and more than `maxPages` pages. */
+  ifdOffsets(maxPages: number): number[] {
+    const offsets: number[] = [];
+    const seen = new Set<number>();
+    let offset = this.u32(4);
+    while (offset !== 0) {
+      const page = offsets.length + 1;
+      if (seen.has(offset)) throw new InvalidImageError(`page ${page}: circular IFD chain`);
+      if (offset + 2 > this.file.length)
+        throw new InvalidImageError(`page ${page}: IFD offset beyond end of file`);
+      if (page > maxPages) throw new ImageLimitError(`TIFF has more than ${maxPages} pages`);
+      seen.add(offset);
+      offsets.push(offset);
+      const entries = this.u16(offset);
+      const next = offset + 2 + entries * 12;
+      if (next + 4 > this.file.length)
+        throw new InvalidImageError(`page ${page}: IFD extends beyond end of file`);
+      offset = this.u32(next);
+    }
+    if (offsets.length === 0) throw new InvalidImageError('TIFF contains no pages');
+    return offsets;
+  }
+
+  readIfd(offset: number, page: number): Map<number, Field> {
+    const entries = this.u16(offset);
+    if (entries > MAX_IFD_ENTRIES) throw new InvalidImageError(`page ${page}: IFD has ${entries} entries`);
+    const fields = new Map<number, Field>();
+    for (let i = 0; i < entries; i++) {
+      const at = offset + 2 + i * 12;
+      const tag = this.u16(at);
+      const type = this.u16(at + 2);
+      const count = this.u32(at + 4);
+      const size = TYPE_SIZES[type];
+      if (size === undefined) continue; // unknown types are skipped, as TIFF readers must
+      const bytes = size * count;
+      const valueOffset = bytes <= 4 ? at + 8 : this.u32(at + 8);
+      if (valueOffset + bytes > this.file.length) {
+        throw new InvalidImageError(`page ${page}: value of tag ${tag} lies beyond end of file`);
+      }
+      fields.set(tag, { type, count, valueOffset });
+    }
+    return fields;
+  }
+
+  /** Integer values of a BYTE/SHORT/LONG field (RATIONALs as their quotient). */
+  values(field: Field): number[] {
+    const result: number[] = [];
+    for (let i = 0; i < field.count; i++) result.push(this.value(field, i));
+    return result;
+  }
+
+  value(field: Field, index: number): number {
+    const at = field.valueOffset;
+    switch (field.type) {
+      case 1:
+      case 7:
+        return this.file[at + index]!;
+      case 3:
+        return this.u16(at + index * 2);
+      case 4:
+      case 13:
+        return this.u32(at + index * 4);
+      case 5: {
+        const denominator = this.u32(at + index * 8 + 4);
+        return denominator === 0 ? 0 : this.u32(at + index * 8) / denominator;
+      }
+      default:
+        return 0;
+    }
+  }
+}
+
+function decodeImage(
+  tiff: TiffStructure,
+  fields: Map<number, Field>,
+  page: number,
+  options: TiffReadOptions,
+): TiffImage {
+  const limits: CodecLimits = { ...DEFAULT_CODEC_LIMITS, ...options.limits };
+  const one = (tag: number, fallback?: number): number => {
+    const field = fields.get(tag);
+    if (field === undefined || field.count === 0) {
+      if (fallback === undefined) throw new InvalidImageError(`page ${page}: required tag ${tag} is missing`);
+      return fallback;
+    }
+    return tiff.value(field, 0);
+  };
+  const invalid = (message: string): InvalidImageError => new InvalidImageError(`page ${page}: ${message}`);
+  const unsupported = (message: string): UnsupportedImageError =>
+    new UnsupportedImageError(`page ${page}: ${message}`);
+
+  const width = one(TAG.ImageWidth);
+  const height = one(TAG.ImageLength);
+  try {
+    checkWidth(width, options.allowAnyWidth ?? false, limits);
+    checkHeight(height, limits);
+  } catch (error) {
+    throw onPage(error, page);
+  }
+  if (one(TAG.BitsPerSample, 1) !== 1 || one(TAG.SamplesPerPixel, 1) !== 1) {
+    throw unsupported('not a bilevel image (BitsPerSample/SamplesPerPixel ≠ 1)');
+  }
+  if (fields.has(TAG.TileWidth)) throw unsupported('tiled TIFF is not supported');
+  const compression = one(TAG.Compression, COMPRESSION.none);
+  const scheme = codingScheme(compression, one(TAG.T4Options, 0), unsupported);
+  const photometric = one(TAG.Photometric, PHOTOMETRIC_WHITE_IS_ZERO);
+  if (photometric !== PHOTOMETRIC_WHITE_IS_ZERO && photometric !== PHOTOMETRIC_BLACK_IS_ZERO) {
+    throw unsupported(`photometric interpretation ${photometric} is not bilevel`);
+  }
+  const fillOrder: FillOrder = one(TAG.FillOrder, 1) === 2 ? 2 : 1;
+  const rowsPerStrip = Math.min(one(TAG.RowsPerStrip, height) || height, height);
+  const stripCount = Math.ceil(height / rowsPerStrip);
+  const offsetsField = fields.get(TAG.StripOffsets);
+  if (offsetsField === undefined) throw invalid('StripOffsets missing');
+  if (offsetsField.count < stripCount) {
+    throw invalid(`${offsetsField.count} strips for ${stripCount} needed`);
+  }
+  const countsField = fields.get(TAG.StripByteCounts);
+  const stripOffsets = tiff.values(offsetsField).slice(0, stripCount);
+  const stripCounts =
+    countsField === undefined || countsField.count < stripCount
+      ? stripOffsets.map((offset) => tiff.file.length - offset) // lost counts: read to the end
+      : tiff.values(countsField).slice(0, stripCount);
+
+  const rowBytes = Math.ceil(width / 8);
+  const data = new Uint8Array(rowBytes * height);
+  const now = options.now ?? (() => performance.now());
+  const started = now();
+  let badLines = 0;
+  let consecutive = 0;
+  let problem: string | undefined;
+  for (let strip = 0; strip < stripCount; strip++) {
+    const firstRow = strip * rowsPerStrip;
+    const rows = Math.min(rowsPerStrip, height - firstRow);
+    const offset = stripOffsets[strip]!;
+    if (offset >= tiff.file.length) {
+      throw invalid(`strip offset beyond end of file`);
+    }
+    // A byte count past the end is clamped: decode what is there and count the missing rows.
+    const bytes = tiff.file.subarray(offset, Math.min(offset + stripCounts[strip]!, tiff.file.length));
+    const target = data.subarray(firstRow * rowBytes, (firstRow + rows) * rowBytes);
+    if (scheme === null) {
+      copyUncompressed(bytes, target, fillOrder);
+      if (bytes.length < target.length) problem ??= `strip ${strip + 1} is truncated`;
+      continue;
+    }
+    const remainingMs = limits.maxDecodeMs - (now() - started);
+    if (remainingMs <= 0) {
+      throw new DecodeTimeoutError(`page ${page}: decoding took longer than ${limits.maxDecodeMs} ms`);
+    }
+    try {
+      const result = decodePage(bytes, {
+        scheme,
+        width,
+        height: rows,
+        fillOrder,
+        allowAnyWidth: options.allowAnyWidth ?? false,
+        limits: { ...limits, maxDecodeMs: remainingMs },
+        now,
+        into: target,
+      });
+      badLines += result.badLines;
+      // Strips are decoded independently; a bad run is counted within its strip.
+      consecutive = Math.max(consecutive, result.consecutiveBadLines);
+      if (result.problem !== undefined) problem ??= `strip ${strip + 1}: ${result.problem}`;
+    } catch (error) {
+      throw onPage(error, page);
+    }
+  }
+  if (photometric === PHOTOMETRIC_BLACK_IS_ZERO) invertPixels(data, width, rowBytes);
+  else if (scheme === null) clearPadding(data, width, rowBytes);
+  return {
+    bitmap: { width, height, rowBytes, data },
+    xDpi: dpi(tiff, fields, TAG.XResolution, one(TAG.ResolutionUnit, RESOLUTION_UNIT.inch)),
+    yDpi: dpi(tiff, fields, TAG.YResolution, one(TAG.ResolutionUnit, RESOLUTION_UNIT.inch)),
+    compression,
+    fillOrder,
+    quality: { badLines, consecutiveBadLines: consecutive, problem },
+  };
+}
+
+/** The coding scheme of a compression + its options; null for uncompressed data. */
+function codingScheme(
+  compression: number,
+  t4Options: number,
+  unsupported: (message: string) => Error,
+): CodingScheme | null {
+  switch (compression) {
+    case COMPRESSION.none:
+      return null;
+    case COMPRESSION.ccittRle:
+      return 'rle';
+    case COMPRESSION.t4:
+      if (t4Options & T4_UNCOMPRESSED) throw unsupported('T.4 uncompressed mode is not supported');
+      return t4Options & T4_2D ? 'mr' : 'mh';
+    case COMPRESSION.t6:
+      return 'mmr';
+    default:
+      throw unsupported(`compression ${compression} is not a fax compression`);
+  }
+}
+
+function dpi(tiff: TiffStructure, fields: Map<number, Field>, tag: number, unit: number): number {
+  const field = fields.get(tag);
+  if (field === undefined || field.count === 0) return tag === TAG.XResolution ? 204 : 196;
+  const value = tiff.value(field, 0);
+  return unit === RESOLUTION_UNIT.centimeter ? value * 2.54 : value;
+}
+
+function copyUncompressed(bytes: Uint8Array, target: Uint8Array, fillOrder: FillOrder): void {
+  const length = Math.min(bytes.length, target.length);
+  target.set(bytes.subarray(0, length));
+  if (fillOrder === 2) for (let i = 0; i < length; i++) target[i] = BIT_REVERSE[target[i]!]!;
+}
