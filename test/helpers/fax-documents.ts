@@ -1,10 +1,10 @@
 // Test fax documents rendered by ghostscript (an independent renderer) at exact fax geometry, and
-// libtiff-decoded pages to compare received pixels against. Each document is made once per process.
+// their pages decoded by our own T.4/T.6 codec, to compare received pixels (which the fax engine
+// decodes with libtiff) against. Each document is made once per process.
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { FaxPage, FaxResolution } from '../../src/documents/index.ts';
-import { nativeBinding } from '../../src/fax/index.ts';
+import { readTiff, type FaxPage, type FaxResolution } from '../../src/documents/index.ts';
 import { makeTempDir } from './services.ts';
 
 const GEOMETRY: Record<FaxResolution, { dpi: string; height: number }> = {
@@ -50,10 +50,9 @@ export function faxDocument(resolution: FaxResolution, pages = 3): string {
   return out;
 }
 
-/** Page `pageNumber` (1-based) of a TIFF file, decoded by libtiff. */
+/** Page `pageNumber` (1-based) of a TIFF file, decoded by our codec (src/documents). */
 export function tiffPage(file: string, pageNumber: number): FaxPage {
-  const page = nativeBinding().readTiffPage(file, pageNumber - 1, 1e8);
+  const page = readTiff(readFileSync(file))[pageNumber - 1];
   if (!page) throw new Error(`${file} has no page ${pageNumber}`);
-  const resolution: FaxResolution = page.yDpi >= 300 ? 'superfine' : page.yDpi >= 150 ? 'fine' : 'standard';
-  return { width: page.width, height: page.height, rowBytes: page.rowBytes, data: page.data, resolution };
+  return page;
 }

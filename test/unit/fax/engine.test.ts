@@ -1,9 +1,11 @@
 // The fax engine end to end in simulated time: real SpanDSP sessions exchanging real UDPTL or G.711
-// in memory. Every received page is decoded by libtiff and compared pixel by pixel with the page
-// ghostscript rendered, which is what a recipient would see.
+// in memory. Every received page (as the engine's page hook hands it up, decoded by libtiff) is
+// compared pixel by pixel with the page ghostscript rendered (decoded by our own codec): what a
+// recipient would see, checked by two independent decoders.
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bitmapsEqual, type FaxResolution } from '../../../src/documents/index.ts';
+import { bitmapsEqual, readTiff, type FaxResolution } from '../../../src/documents/index.ts';
 import { FaxRetryableError, type ConfirmedPage } from '../../../src/fax/index.ts';
 import { faxDocument, tiffPage } from '../../helpers/fax-documents.ts';
 import { makeTempDir } from '../../helpers/index.ts';
@@ -89,6 +91,18 @@ describe('T.38 terminal ⇄ T.38 terminal over our UDPTL', () => {
     expect(outcome.sender?.error).toBeInstanceOf(FaxRetryableError);
     expect(outcome.sender?.error?.message).toMatch(/T30_ERR_/);
   });
+
+  for (const ecm of [true, false]) {
+    it(`writes a received file our codec reads back to the hooked pages (${ecm ? 'MMR, ECM' : 'MR, no ECM'})`, () => {
+      const doc = faxDocument('fine', 2);
+      const file = rxFile();
+      const outcome = t38Call({ send: { file: doc, ecm }, receive: { file, ecm } });
+      const stored = readTiff(readFileSync(file));
+      expect(stored).toHaveLength(2);
+      expect(outcome.receivedPages.map((p) => p.encoding)).toEqual(ecm ? ['MMR', 'MMR'] : ['MR', 'MR']);
+      stored.forEach((page, i) => expect(bitmapsEqual(page, outcome.receivedPages[i]!.page!)).toBe(true));
+    });
+  }
 
   it('resumes from page 2: sends only pages 2–3 and numbers them as document pages', () => {
     const doc = faxDocument('fine', 3);
