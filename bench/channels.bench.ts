@@ -1,9 +1,10 @@
-// `npm run bench -- channels [N,N,…] [--workers W] [--resolution standard|fine]`: N concurrent
-// real-time T.38 faxes (1 page each) on this node over loopback UDPTL with 3 secondaries. Both ends
-// of every fax run here, so N faxes are 2N engine channels: twice the load one node carries for N
-// calls. One JSON line per N (success rate, late ticks > 5 ms, CPU per channel), then a summary
-// with max_channels = the largest N with ≥ 99 % success and no late tick. Anchor: Mitel MGU3's 128
-// T.38 sessions (the datasheet figure; the goal is ≥ 500 per 2-core node).
+// `npm run bench -- channels [N,N,…] [--workers W] [--resolution standard|fine] [--ramp S]`:
+// N concurrent real-time T.38 faxes (1 page each) on this node over loopback UDPTL with 3
+// secondaries. Both ends of every fax run here, so N faxes are 2N engine channels: twice the load
+// one node carries for N calls. Calls arrive spread over a ramp (default 10 s). One JSON line per N
+// (success rate, late ticks > 5 ms, CPU per channel), then a summary with max_channels = the
+// largest N with ≥ 99 % success and no late tick. Anchor: Mitel MGU3's 128 T.38 sessions (the
+// datasheet figure; the goal is ≥ 500 per 2-core node).
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,12 +34,13 @@ function option(args: readonly string[], name: string): string | undefined {
 function sumClock(stats: WorkerStats[]) {
   return stats.reduce(
     (acc, s) => ({
+      maxTick: Math.max(acc.maxTick, s.clock.maxTickMs),
       ticks: acc.ticks + s.clock.ticks,
       late: acc.late + s.clock.late,
       skipped: acc.skipped + s.clock.skipped,
       max: Math.max(acc.max, s.clock.maxLatenessMs),
     }),
-    { ticks: 0, late: 0, skipped: 0, max: 0 },
+    { ticks: 0, late: 0, skipped: 0, max: 0, maxTick: 0 },
   );
 }
 
@@ -49,7 +51,14 @@ function idleStats(idle: Worker): Promise<ClockStats> {
   });
 }
 
-async function runStep(node: MediaNode, idle: Worker, n: number, document: string, dir: string) {
+async function runStep(
+  node: MediaNode,
+  idle: Worker,
+  n: number,
+  rampMs: number,
+  document: string,
+  dir: string,
+) {
   const media: MediaSpec = { kind: 't38', params: DEFAULT_T38_PARAMS, secondaries: 3 };
   const before = sumClock(await node.workerStats(true));
   const idleBefore = await idleStats(idle);
@@ -58,6 +67,10 @@ async function runStep(node: MediaNode, idle: Worker, n: number, document: strin
   const calls = [];
   const stragglers: MediaChannel[] = [];
   for (let i = 0; i < n; i++) {
+    // Calls arrive spread over the ramp, as they do on a real node; a synchronized start would make
+    // every fax prepare its first page (TIFF read + T.4 encode, a few ms each) in the same tick.
+    const due = started + (i * rampMs) / n - performance.now();
+    if (due > 0) await new Promise((resolve) => setTimeout(resolve, due));
     // Alternate which end opens first so senders (the busier end) spread over the workers.
     const openSender = () =>
       node.openChannel({ media, calling: true, job: { direction: 'send', file: document } });
@@ -87,7 +100,8 @@ async function runStep(node: MediaNode, idle: Worker, n: number, document: strin
   clearTimeout(limit);
   const wallSeconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
-  const after = sumClock(await node.workerStats());
+  const afterStats = await node.workerStats();
+  const after = sumClock(afterStats);
   const idleAfter = await idleStats(idle);
   const succeeded = outcomes.filter(
     ([s, r]) => s.result.ok && r.result.ok && r.result.pagesConfirmed === 1,
@@ -105,16 +119,19 @@ async function runStep(node: MediaNode, idle: Worker, n: number, document: strin
     idleMaxLatenessMs: idleAfter.maxLatenessMs,
     skippedTicks: after.skipped - before.skipped,
     maxLatenessMs: after.max,
+    maxTickMs: after.maxTick,
     wallSeconds,
     cpuSeconds,
     // Share of one core each channel used while its fax ran.
     cpuPercentPerChannel: (100 * cpuSeconds) / (channels * wallSeconds),
+    workerBusyPct: afterStats.map((w) => Math.round(w.utilization * 1000) / 10),
   };
 }
 
 export async function run(args: readonly string[]): Promise<void> {
   const steps = args[0] && !args[0].startsWith('--') ? args[0].split(',').map(Number) : DEFAULT_STEPS;
   const workers = Number(option(args, '--workers') ?? os.availableParallelism());
+  const rampMs = 1000 * Number(option(args, '--ramp') ?? 10);
   const resolution = option(args, '--resolution') ?? 'standard';
   const dir = mkdtempSync(path.join(os.tmpdir(), 'faxswitch-bench-channels-'));
   if (resolution !== 'standard' && resolution !== 'fine')
@@ -134,7 +151,7 @@ export async function run(args: readonly string[]): Promise<void> {
   try {
     for (const n of steps) {
       const received = mkdtempSync(path.join(dir, `rx-${n}-`));
-      const step = await runStep(node, idle, n, document, received);
+      const step = await runStep(node, idle, n, rampMs, document, received);
       rmSync(received, { recursive: true, force: true });
       // The clock figures are deltas over the step, summed over every worker's media loop.
       report({
@@ -147,6 +164,7 @@ export async function run(args: readonly string[]): Promise<void> {
         workers,
         cores: os.availableParallelism(),
         resolution,
+        ramp_s: rampMs / 1000,
         success_rate: step.successRate,
         late_ticks_over_5ms: step.lateTicks,
         late_tick_pct: Math.round((10000 * step.lateTicks) / Math.max(1, step.ticks)) / 100,
@@ -155,9 +173,13 @@ export async function run(args: readonly string[]): Promise<void> {
           Math.round((10000 * step.idleLateTicks) / Math.max(1, step.idleTicks)) / 100,
         skipped_ticks: step.skippedTicks,
         max_tick_lateness_ms: Math.round(step.maxLatenessMs * 10) / 10,
+        // The longest single tick (all channels of one worker for one 20 ms step).
+        max_tick_ms: Math.round(step.maxTickMs * 10) / 10,
         idle_clock_max_lateness_ms: Math.round(step.idleMaxLatenessMs * 10) / 10,
-        fax_wall_s: Math.round(step.wallSeconds * 10) / 10,
+        step_wall_s: Math.round(step.wallSeconds * 10) / 10,
         cpu_s: Math.round(step.cpuSeconds * 10) / 10,
+        // How busy each media worker's event loop was during the step: the headroom left.
+        worker_busy_pct: step.workerBusyPct,
         cpu_pct_of_core_per_channel: Math.round(step.cpuPercentPerChannel * 1000) / 1000,
       });
       if (step.successRate >= 0.99 && step.lateTicks === 0) maxChannels = n;

@@ -12,6 +12,7 @@ import type { FromWorker, ToWorker } from './worker-protocol.ts';
 const port = parentPort;
 if (!port) throw new Error('media-worker.ts must run as a worker thread');
 
+let lastUtilization = performance.eventLoopUtilization();
 const channels = new Map<number, { channel: FaxChannel; socket: dgram.Socket }>();
 const post = (message: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
 
@@ -99,7 +100,9 @@ port.on('message', (message: ToWorker) => {
       return;
     }
     case 'stats': {
-      const utilization = performance.eventLoopUtilization().utilization;
+      const now = performance.eventLoopUtilization();
+      const utilization = performance.eventLoopUtilization(now, lastUtilization).utilization;
+      lastUtilization = now;
       post({
         type: 'stats',
         requestId: message.requestId,

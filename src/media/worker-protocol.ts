@@ -29,7 +29,7 @@ export interface WireResult {
 export interface WorkerStats {
   readonly clock: ClockStats;
   readonly channels: number;
-  /** Share of wall time the worker's event loop was busy since it started (0…1). */
+  /** Share of wall time the worker's event loop was busy since the previous stats request (0…1). */
   readonly utilization: number;
 }
 
