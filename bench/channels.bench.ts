@@ -1,43 +1,46 @@
-// `npm run bench -- channels [N,N,…] [--workers W] [--resolution standard|fine]`: N concurrent
-// real-time T.38 faxes (1 page each) on this node over loopback UDPTL with 3 secondaries. Both ends
-// of every fax run here, so N faxes are 2N engine channels: twice the load one node carries for N
-// calls. One JSON line per N (success rate, late ticks > 5 ms, CPU per channel), then a summary
-// with max_channels = the largest N with ≥ 99 % success and no late tick. Anchor: Mitel MGU3's 128
-// T.38 sessions (the datasheet figure; the goal is ≥ 500 per 2-core node).
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// `npm run bench -- channels [N,N,…] [--workers W] [--resolution standard|fine] [--ramp S]`:
+// N concurrent real-time T.38 faxes (1 page each) on this node over loopback UDPTL with 3
+// secondaries. Both ends of every fax run here, so N faxes are 2N engine channels: twice the load
+// one node carries for N calls. Calls arrive spread over a ramp (default 10 s). One JSON line per N
+// (success rate, late ticks > 5 ms, CPU per channel), then a summary with max_channels = the
+// largest N with ≥ 99 % success and no late tick. Anchor: Mitel MGU3's 128 T.38 sessions (the
+// datasheet figure; the goal is ≥ 500 per 2-core node).
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { DEFAULT_T38_PARAMS, MediaNode, type ClockStats, type MediaSpec, type WorkerStats } from '../src/media/index.ts';
+import {
+  DEFAULT_T38_PARAMS,
+  MediaNode,
+  type ClockStats,
+  type MediaChannel,
+  type MediaSpec,
+  type WorkerStats,
+} from '../src/media/index.ts';
+import { faxDocument } from '../test/helpers/fax-documents.ts';
 import { report } from './report.ts';
 
 const DEFAULT_STEPS = [50, 100, 200, 300, 500];
 const PORT_MIN = 50000;
 const PORT_MAX = 59999;
 const MITEL_MGU3_T38 = 128;
+const STEP_LIMIT_MS = 150_000;
 
 function option(args: readonly string[], name: string): string | undefined {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 }
 
-function makeDocument(dir: string, resolution: string): string {
-  const ps = path.join(dir, 'page.ps');
-  const lines = ['%!PS', '/Helvetica findfont 22 scalefont setfont'];
-  for (let i = 0; i < 26; i++) lines.push(`72 ${740 - i * 26} moveto (Benchmark line ${i}: the quick brown fox jumps over the lazy dog) show`);
-  lines.push('showpage');
-  writeFileSync(ps, lines.join('\n'));
-  const out = path.join(dir, 'page.tif');
-  const [dpi, height] = resolution === 'fine' ? ['204x196', 2200] : ['204x98', 1100];
-  execFileSync('gs', ['-q', '-dNOPAUSE', '-dBATCH', '-dSAFER', '-sDEVICE=tiffg4', `-r${dpi}`, `-g1728x${height}`, `-sOutputFile=${out}`, ps]);
-  return out;
-}
-
 function sumClock(stats: WorkerStats[]) {
   return stats.reduce(
-    (acc, s) => ({ ticks: acc.ticks + s.clock.ticks, late: acc.late + s.clock.late, skipped: acc.skipped + s.clock.skipped, max: Math.max(acc.max, s.clock.maxLatenessMs) }),
-    { ticks: 0, late: 0, skipped: 0, max: 0 },
+    (acc, s) => ({
+      maxTick: Math.max(acc.maxTick, s.clock.maxTickMs),
+      ticks: acc.ticks + s.clock.ticks,
+      late: acc.late + s.clock.late,
+      skipped: acc.skipped + s.clock.skipped,
+      max: Math.max(acc.max, s.clock.maxLatenessMs),
+    }),
+    { ticks: 0, late: 0, skipped: 0, max: 0, maxTick: 0 },
   );
 }
 
@@ -48,26 +51,61 @@ function idleStats(idle: Worker): Promise<ClockStats> {
   });
 }
 
-async function runStep(node: MediaNode, idle: Worker, n: number, document: string, dir: string) {
+async function runStep(
+  node: MediaNode,
+  idle: Worker,
+  n: number,
+  rampMs: number,
+  document: string,
+  dir: string,
+) {
   const media: MediaSpec = { kind: 't38', params: DEFAULT_T38_PARAMS, secondaries: 3 };
-  const before = sumClock(await node.workerStats());
+  const before = sumClock(await node.workerStats(true));
   const idleBefore = await idleStats(idle);
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
   const calls = [];
+  const stragglers: MediaChannel[] = [];
   for (let i = 0; i < n; i++) {
-    const sender = await node.openChannel({ media, calling: true, job: { direction: 'send', file: document } });
-    const receiver = await node.openChannel({ media, calling: false, job: { direction: 'receive', file: path.join(dir, `rx-${n}-${i}.tif`) } });
+    // Calls arrive spread over the ramp, as they do on a real node; a synchronized start would make
+    // every fax prepare its first page (TIFF read + T.4 encode, a few ms each) in the same tick.
+    const due = started + (i * rampMs) / n - performance.now();
+    if (due > 0) await new Promise((resolve) => setTimeout(resolve, due));
+    // Alternate which end opens first so senders (the busier end) spread over the workers.
+    const openSender = () =>
+      node.openChannel({ media, calling: true, job: { direction: 'send', file: document } });
+    const openReceiver = () =>
+      node.openChannel({
+        media,
+        calling: false,
+        job: { direction: 'receive', file: path.join(dir, `rx-${n}-${i}.tif`) },
+      });
+    let sender: MediaChannel;
+    let receiver: MediaChannel;
+    if (i % 2 === 0) {
+      sender = await openSender();
+      receiver = await openReceiver();
+    } else {
+      receiver = await openReceiver();
+      sender = await openSender();
+    }
     sender.connect({ host: '127.0.0.1', port: receiver.localPort });
     receiver.connect({ host: '127.0.0.1', port: sender.localPort });
     calls.push(Promise.all([sender.finished, receiver.finished]));
+    stragglers.push(sender, receiver);
   }
+  // A 1-page fax takes ~35 s; whatever still runs after STEP_LIMIT_MS counts as failed.
+  const limit = setTimeout(() => stragglers.forEach((c) => c.hangUp()), STEP_LIMIT_MS);
   const outcomes = await Promise.all(calls);
+  clearTimeout(limit);
   const wallSeconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
-  const after = sumClock(await node.workerStats());
+  const afterStats = await node.workerStats();
+  const after = sumClock(afterStats);
   const idleAfter = await idleStats(idle);
-  const succeeded = outcomes.filter(([s, r]) => s.result.ok && r.result.ok && r.result.pagesConfirmed === 1).length;
+  const succeeded = outcomes.filter(
+    ([s, r]) => s.result.ok && r.result.ok && r.result.pagesConfirmed === 1,
+  ).length;
   const channels = 2 * n;
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   return {
@@ -78,29 +116,42 @@ async function runStep(node: MediaNode, idle: Worker, n: number, document: strin
     ticks: after.ticks - before.ticks,
     idleLateTicks: idleAfter.late - idleBefore.late,
     idleTicks: idleAfter.ticks - idleBefore.ticks,
+    idleMaxLatenessMs: idleAfter.maxLatenessMs,
     skippedTicks: after.skipped - before.skipped,
     maxLatenessMs: after.max,
+    maxTickMs: after.maxTick,
     wallSeconds,
     cpuSeconds,
     // Share of one core each channel used while its fax ran.
     cpuPercentPerChannel: (100 * cpuSeconds) / (channels * wallSeconds),
+    workerBusyPct: afterStats.map((w) => Math.round(w.utilization * 1000) / 10),
   };
 }
 
 export async function run(args: readonly string[]): Promise<void> {
   const steps = args[0] && !args[0].startsWith('--') ? args[0].split(',').map(Number) : DEFAULT_STEPS;
   const workers = Number(option(args, '--workers') ?? os.availableParallelism());
+  const rampMs = 1000 * Number(option(args, '--ramp') ?? 10);
   const resolution = option(args, '--resolution') ?? 'standard';
   const dir = mkdtempSync(path.join(os.tmpdir(), 'faxswitch-bench-channels-'));
-  const document = makeDocument(dir, resolution);
+  if (resolution !== 'standard' && resolution !== 'fine')
+    throw new Error(`--resolution must be standard or fine, got ${resolution}`);
+  // The same ghostscript-rendered test page the engine tests use (1 page).
+  const document = faxDocument(resolution, 1);
   const idle = new Worker(new URL('./idle-clock.worker.ts', import.meta.url));
-  const node = await MediaNode.start({ host: '127.0.0.1', portMin: PORT_MIN, portMax: PORT_MAX, maxChannels: 2 * Math.max(...steps), workers });
+  const node = await MediaNode.start({
+    host: '127.0.0.1',
+    portMin: PORT_MIN,
+    portMax: PORT_MAX,
+    maxChannels: 2 * Math.max(...steps),
+    workers,
+  });
   let maxChannels = 0;
   let maxChannelsVsIdle = 0;
   try {
     for (const n of steps) {
       const received = mkdtempSync(path.join(dir, `rx-${n}-`));
-      const step = await runStep(node, idle, n, document, received);
+      const step = await runStep(node, idle, n, rampMs, document, received);
       rmSync(received, { recursive: true, force: true });
       // The clock figures are deltas over the step, summed over every worker's media loop.
       report({
@@ -113,15 +164,22 @@ export async function run(args: readonly string[]): Promise<void> {
         workers,
         cores: os.availableParallelism(),
         resolution,
+        ramp_s: rampMs / 1000,
         success_rate: step.successRate,
         late_ticks_over_5ms: step.lateTicks,
         late_tick_pct: Math.round((10000 * step.lateTicks) / Math.max(1, step.ticks)) / 100,
         // The same clock with no channels, in its own worker, during the same step: the machine's share.
-        idle_clock_late_tick_pct: Math.round((10000 * step.idleLateTicks) / Math.max(1, step.idleTicks)) / 100,
+        idle_clock_late_tick_pct:
+          Math.round((10000 * step.idleLateTicks) / Math.max(1, step.idleTicks)) / 100,
         skipped_ticks: step.skippedTicks,
         max_tick_lateness_ms: Math.round(step.maxLatenessMs * 10) / 10,
-        fax_wall_s: Math.round(step.wallSeconds * 10) / 10,
+        // The longest single tick (all channels of one worker for one 20 ms step).
+        max_tick_ms: Math.round(step.maxTickMs * 10) / 10,
+        idle_clock_max_lateness_ms: Math.round(step.idleMaxLatenessMs * 10) / 10,
+        step_wall_s: Math.round(step.wallSeconds * 10) / 10,
         cpu_s: Math.round(step.cpuSeconds * 10) / 10,
+        // How busy each media worker's event loop was during the step: the headroom left.
+        worker_busy_pct: step.workerBusyPct,
         cpu_pct_of_core_per_channel: Math.round(step.cpuPercentPerChannel * 1000) / 1000,
       });
       if (step.successRate >= 0.99 && step.lateTicks === 0) maxChannels = n;

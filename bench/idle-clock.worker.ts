@@ -6,7 +6,10 @@ import { MediaClock } from '../src/media/index.ts';
 const clock = new MediaClock(() => undefined);
 clock.start();
 parentPort?.on('message', (message: string) => {
-  if (message === 'stats') parentPort?.postMessage({ ...clock.stats });
+  if (message === 'stats') {
+    parentPort?.postMessage({ ...clock.stats });
+    clock.resetMaxLateness();
+  }
   if (message === 'stop') {
     clock.stop();
     parentPort?.close();

@@ -26,7 +26,6 @@
 enum session_kind { KIND_T38_TERMINAL = 1, KIND_AUDIO_TERMINAL, KIND_GATEWAY, KIND_TONE_DETECTOR };
 
 typedef struct {
-  enum session_kind kind;
   napi_env env; /* valid only while a call from JS is on the stack */
   napi_ref callback;
   bool in_call;
@@ -230,7 +229,7 @@ static void on_tone(void *user, int code, int level, int delay) {
 
 /* ---------- construction ---------- */
 
-static session_t *new_session(napi_env env, enum session_kind kind, napi_value callback) {
+static session_t *new_session(napi_env env, napi_value callback) {
   napi_valuetype type;
   if (napi_typeof(env, callback, &type) != napi_ok || type != napi_function) {
     napi_throw_type_error(env, NULL, "faxswitch_spandsp: the event callback must be a function");
@@ -241,7 +240,6 @@ static session_t *new_session(napi_env env, enum session_kind kind, napi_value c
     napi_throw_error(env, NULL, "faxswitch_spandsp: out of memory");
     return NULL;
   }
-  s->kind = kind;
   napi_create_reference(env, callback, 1, &s->callback);
   return s;
 }
@@ -265,87 +263,79 @@ static void attach_t30(session_t *s) {
   t30_set_real_time_frame_handler(s->t30, on_frame, s);
 }
 
-/* createT38Terminal(calling: boolean, onEvent) */
+/* One constructor for every session kind. Terminals take (calling: boolean, onEvent), the tone
+ * detector (toneType: number, onEvent), the gateway (onEvent) only. */
+static napi_value create_session(napi_env env, napi_callback_info info, enum session_kind kind) {
+  size_t argc = 2;
+  napi_value argv[2];
+  int32_t arg = 0;
+  bool has_arg = kind != KIND_GATEWAY;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (kind == KIND_TONE_DETECTOR) {
+    CHECK(napi_get_value_int32(env, argv[0], &arg));
+  } else if (has_arg) {
+    bool calling = false;
+    CHECK(napi_get_value_bool(env, argv[0], &calling));
+    arg = calling;
+  }
+  session_t *s = new_session(env, argv[has_arg ? 1 : 0]);
+  if (s == NULL) return NULL;
+  const char *failed = NULL;
+  switch (kind) {
+  case KIND_T38_TERMINAL:
+    s->t38 = t38_terminal_init(NULL, arg, on_tx_packet, s);
+    if (s->t38 == NULL) failed = "t38_terminal_init failed";
+    else {
+      s->t30 = t38_terminal_get_t30_state(s->t38);
+      s->core = t38_terminal_get_t38_core_state(s->t38);
+    }
+    break;
+  case KIND_AUDIO_TERMINAL:
+    s->fax = fax_init(NULL, arg);
+    if (s->fax == NULL) failed = "fax_init failed";
+    else {
+      /* Keep sending silence between signals so the RTP stream never stalls. */
+      fax_set_transmit_on_idle(s->fax, true);
+      s->t30 = fax_get_t30_state(s->fax);
+    }
+    break;
+  case KIND_GATEWAY:
+    s->gateway = t38_gateway_init(NULL, on_tx_packet, s);
+    if (s->gateway == NULL) failed = "t38_gateway_init failed";
+    else {
+      t38_gateway_set_transmit_on_idle(s->gateway, true);
+      s->core = t38_gateway_get_t38_core_state(s->gateway);
+    }
+    break;
+  case KIND_TONE_DETECTOR:
+    s->tones = modem_connect_tones_rx_init(NULL, arg, on_tone, s);
+    if (s->tones == NULL) failed = "modem_connect_tones_rx_init failed";
+    break;
+  }
+  if (failed != NULL) {
+    napi_delete_reference(env, s->callback);
+    free(s);
+    napi_throw_error(env, NULL, failed);
+    return NULL;
+  }
+  if (s->t30 != NULL) attach_t30(s);
+  return wrap_session(env, s);
+}
+
 static napi_value create_t38_terminal(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  bool calling = false;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  CHECK(napi_get_value_bool(env, argv[0], &calling));
-  session_t *s = new_session(env, KIND_T38_TERMINAL, argv[1]);
-  if (s == NULL) return NULL;
-  s->t38 = t38_terminal_init(NULL, calling, on_tx_packet, s);
-  if (s->t38 == NULL) {
-    napi_delete_reference(env, s->callback);
-    free(s);
-    napi_throw_error(env, NULL, "faxswitch_spandsp: t38_terminal_init failed");
-    return NULL;
-  }
-  s->t30 = t38_terminal_get_t30_state(s->t38);
-  s->core = t38_terminal_get_t38_core_state(s->t38);
-  attach_t30(s);
-  return wrap_session(env, s);
+  return create_session(env, info, KIND_T38_TERMINAL);
 }
 
-/* createAudioTerminal(calling: boolean, onEvent) */
 static napi_value create_audio_terminal(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  bool calling = false;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  CHECK(napi_get_value_bool(env, argv[0], &calling));
-  session_t *s = new_session(env, KIND_AUDIO_TERMINAL, argv[1]);
-  if (s == NULL) return NULL;
-  s->fax = fax_init(NULL, calling);
-  if (s->fax == NULL) {
-    napi_delete_reference(env, s->callback);
-    free(s);
-    napi_throw_error(env, NULL, "faxswitch_spandsp: fax_init failed");
-    return NULL;
-  }
-  /* Keep sending silence between signals so the RTP stream never stalls. */
-  fax_set_transmit_on_idle(s->fax, true);
-  s->t30 = fax_get_t30_state(s->fax);
-  attach_t30(s);
-  return wrap_session(env, s);
+  return create_session(env, info, KIND_AUDIO_TERMINAL);
 }
 
-/* createGateway(onEvent): T.38 on one side, 8 kHz linear audio on the other. */
 static napi_value create_gateway(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  session_t *s = new_session(env, KIND_GATEWAY, argv[0]);
-  if (s == NULL) return NULL;
-  s->gateway = t38_gateway_init(NULL, on_tx_packet, s);
-  if (s->gateway == NULL) {
-    napi_delete_reference(env, s->callback);
-    free(s);
-    napi_throw_error(env, NULL, "faxswitch_spandsp: t38_gateway_init failed");
-    return NULL;
-  }
-  t38_gateway_set_transmit_on_idle(s->gateway, true);
-  s->core = t38_gateway_get_t38_core_state(s->gateway);
-  return wrap_session(env, s);
+  return create_session(env, info, KIND_GATEWAY);
 }
 
-/* createToneDetector(onEvent): reports CED/ANS or a V.21 preamble (and CNG) as 'tone' events. */
 static napi_value create_tone_detector(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  int32_t tone_type = MODEM_CONNECT_TONES_FAX_CED_OR_PREAMBLE;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  CHECK(napi_get_value_int32(env, argv[0], &tone_type));
-  session_t *s = new_session(env, KIND_TONE_DETECTOR, argv[1]);
-  if (s == NULL) return NULL;
-  s->tones = modem_connect_tones_rx_init(NULL, tone_type, on_tone, s);
-  if (s->tones == NULL) {
-    napi_delete_reference(env, s->callback);
-    free(s);
-    napi_throw_error(env, NULL, "faxswitch_spandsp: modem_connect_tones_rx_init failed");
-    return NULL;
-  }
-  return wrap_session(env, s);
+  return create_session(env, info, KIND_TONE_DETECTOR);
 }
 
 /* ---------- configuration ---------- */
@@ -571,17 +561,6 @@ static napi_value stats(napi_env env, napi_callback_info info) {
   return obj;
 }
 
-/* callActive(handle) -> whether T.30 is still in a call */
-static napi_value call_active(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1], result;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  session_t *s = get_session(env, argv[0]);
-  if (s == NULL) return NULL;
-  napi_get_boolean(env, s->t30 != NULL && t30_call_active(s->t30), &result);
-  return result;
-}
-
 /* terminate(handle): ends the T.30 session now (the call dropped); phase E fires from here. */
 static napi_value terminate(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -671,7 +650,13 @@ static napi_value read_tiff_page(napi_env env, napi_callback_info info) {
   tmsize_t scanline = TIFFScanlineSize(tif);
   uint8_t *rows = NULL;
   uint8_t *line = malloc((size_t) (scanline > (tmsize_t) row_bytes ? scanline : (tmsize_t) row_bytes));
-  CHECK(napi_create_arraybuffer(env, row_bytes * height, (void **) &rows, &arraybuffer));
+  if (line == NULL || napi_create_arraybuffer(env, row_bytes * height, (void **) &rows, &arraybuffer) != napi_ok) {
+    free(line);
+    TIFFClose(tif);
+    napi_throw_error(env, "ERR_TIFF_MEMORY", "TIFF page does not fit in memory");
+    result = NULL;
+    goto restore;
+  }
   for (uint32_t y = 0; y < height; y++) {
     if (TIFFReadScanline(tif, line, y, 0) < 0) {
       free(line);
@@ -723,7 +708,6 @@ NAPI_MODULE_INIT() {
       {"audioRxFillin", NULL, audio_rx_fillin, NULL, NULL, NULL, napi_default, NULL},
       {"audioTx", NULL, audio_tx, NULL, NULL, NULL, napi_default, NULL},
       {"stats", NULL, stats, NULL, NULL, NULL, napi_default, NULL},
-      {"callActive", NULL, call_active, NULL, NULL, NULL, napi_default, NULL},
       {"terminate", NULL, terminate, NULL, NULL, NULL, napi_default, NULL},
       {"release", NULL, release, NULL, NULL, NULL, napi_default, NULL},
       {"completionCodeToString", NULL, completion_code_to_string, NULL, NULL, NULL, napi_default, NULL},

@@ -63,7 +63,10 @@ export interface NativeEventMap {
   frame: [NativeFrame];
   tone: [NativeTone];
 }
-export type NativeEventCallback = <K extends keyof NativeEventMap>(name: K, ...args: NativeEventMap[K]) => void;
+export type NativeEventCallback = <K extends keyof NativeEventMap>(
+  name: K,
+  ...args: NativeEventMap[K]
+) => void;
 
 /** Options the addon applies with the matching SpanDSP setters; absent keys are left alone. */
 export interface NativeConfig {
@@ -114,14 +117,21 @@ export interface NativeBinding {
   audioRxFillin(handle: NativeHandle, count: number): void;
   audioTx(handle: NativeHandle, out: Int16Array): number;
   stats(handle: NativeHandle): NativeStats;
-  callActive(handle: NativeHandle): boolean;
   terminate(handle: NativeHandle): void;
   release(handle: NativeHandle): void;
   completionCodeToString(code: number): string;
   readTiffPage(file: string, index: number, maxPixels: number): NativeTiffPage | null;
 }
 
-const ADDON_PATH = path.join(import.meta.dirname, '..', '..', 'native', 'build', 'Release', 'faxswitch_spandsp.node');
+const ADDON_PATH = path.join(
+  import.meta.dirname,
+  '..',
+  '..',
+  'native',
+  'build',
+  'Release',
+  'faxswitch_spandsp.node',
+);
 
 let loaded: NativeBinding | undefined;
 

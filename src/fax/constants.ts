@@ -27,7 +27,11 @@ export const T30_FRAMES = {
 } as const;
 
 /** Responses by which a receiver accepts the page just sent (RTP and PIP accept it too). */
-export const PAGE_CONFIRMATIONS: ReadonlySet<number> = new Set([T30_FRAMES.MCF, T30_FRAMES.RTP, T30_FRAMES.PIP]);
+export const PAGE_CONFIRMATIONS: ReadonlySet<number> = new Set([
+  T30_FRAMES.MCF,
+  T30_FRAMES.RTP,
+  T30_FRAMES.PIP,
+]);
 
 export const T4_ENCODINGS: Readonly<Record<number, 'none' | 'MH' | 'MR' | 'MMR'>> = {
   0: 'none',

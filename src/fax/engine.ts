@@ -121,7 +121,9 @@ function bits<K extends string>(table: Readonly<Record<K, number>>, keys: readon
 function checkText(label: string, value: string | undefined, max: number): void {
   if (value === undefined) return;
   if (value.length > max || !/^[\x20-\x7e]*$/.test(value)) {
-    throw new FaxOptionsError(`${label} must be at most ${max} printable ASCII characters, got ${JSON.stringify(value)}`);
+    throw new FaxOptionsError(
+      `${label} must be at most ${max} printable ASCII characters, got ${JSON.stringify(value)}`,
+    );
   }
 }
 
@@ -143,7 +145,8 @@ export function t30Config(job: FaxJobOptions): NativeConfig {
     if (!existsSync(job.file)) throw new FaxOptionsError(`fax document not found: ${job.file}`);
     const first = job.firstPage ?? 1;
     const last = job.lastPage;
-    if (!Number.isInteger(first) || first < 1) throw new FaxOptionsError(`firstPage must be ≥ 1, got ${first}`);
+    if (!Number.isInteger(first) || first < 1)
+      throw new FaxOptionsError(`firstPage must be ≥ 1, got ${first}`);
     if (last !== undefined && (!Number.isInteger(last) || last < first)) {
       throw new FaxOptionsError(`lastPage must be ≥ firstPage (${first}), got ${last}`);
     }
@@ -181,10 +184,35 @@ function resolutionOfDpi(yDpi: number): FaxResolution {
   return 'standard';
 }
 
+/** Owns one addon handle; `release()` frees SpanDSP's state at once (GC would do it later). */
+abstract class NativeSession {
+  protected readonly native: NativeBinding = nativeBinding();
+  private handle: NativeHandle | undefined;
+
+  protected attach(handle: NativeHandle): NativeHandle {
+    this.handle = handle;
+    return handle;
+  }
+
+  protected get liveHandle(): NativeHandle {
+    if (this.handle === undefined) throw new FaxOptionsError(`${this.constructor.name} already released`);
+    return this.handle;
+  }
+
+  get released(): boolean {
+    return this.handle === undefined;
+  }
+
+  /** Frees the SpanDSP state; the session is unusable afterwards. Not from inside a callback. */
+  release(): void {
+    if (this.handle === undefined) return;
+    this.native.release(this.handle);
+    this.handle = undefined;
+  }
+}
+
 /** Shared T.30 bookkeeping for the T.38 and audio terminals. */
-abstract class FaxTerminal {
-  protected readonly native: NativeBinding;
-  protected handle: NativeHandle | undefined;
+abstract class FaxTerminal extends NativeSession {
   readonly job: FaxJobOptions;
   private readonly events: FaxEvents;
   private confirmed = 0;
@@ -192,13 +220,16 @@ abstract class FaxTerminal {
   private pendingRxPage = false;
   private finalResult: FaxResult | undefined;
 
-  protected constructor(job: FaxJobOptions, events: FaxEvents, create: (cb: NativeEventCallback) => NativeHandle) {
-    this.native = nativeBinding();
+  protected constructor(
+    job: FaxJobOptions,
+    events: FaxEvents,
+    create: (cb: NativeEventCallback) => NativeHandle,
+  ) {
+    super();
     this.job = job;
     this.events = events;
     const config = t30Config(job);
-    this.handle = create(this.onNativeEvent);
-    this.native.configure(this.handle, config);
+    this.native.configure(this.attach(create(this.onNativeEvent)), config);
   }
 
   /** The final result once phase E happened, else undefined. */
@@ -208,11 +239,6 @@ abstract class FaxTerminal {
 
   get pagesConfirmed(): number {
     return this.confirmed;
-  }
-
-  protected get liveHandle(): NativeHandle {
-    if (this.handle === undefined) throw new FaxOptionsError('fax session already released');
-    return this.handle;
   }
 
   protected configure(config: NativeConfig): void {
@@ -225,15 +251,8 @@ abstract class FaxTerminal {
 
   /** Ends the fax now (the call dropped); reports the result if it had not ended yet. */
   hangUp(): void {
-    if (this.handle === undefined || this.finalResult !== undefined) return;
-    this.native.terminate(this.handle);
-  }
-
-  /** Frees the SpanDSP state; the session is unusable afterwards. Not from inside a callback. */
-  release(): void {
-    if (this.handle === undefined) return;
-    this.native.release(this.handle);
-    this.handle = undefined;
+    if (this.released || this.finalResult !== undefined) return;
+    this.native.terminate(this.liveHandle);
   }
 
   private readonly onNativeEvent: NativeEventCallback = (name, ...args) => {
@@ -273,7 +292,14 @@ abstract class FaxTerminal {
         const e = args[0] as NativePhaseE;
         const ok = e.code === 0;
         const error = ok ? undefined : faxErrorFromCompletion(e.code, e.text, this.confirmed);
-        this.finalResult = { ok, code: e.code, text: e.text, pagesConfirmed: this.confirmed, stats: e, ...(error ? { error } : {}) };
+        this.finalResult = {
+          ok,
+          code: e.code,
+          text: e.text,
+          pagesConfirmed: this.confirmed,
+          stats: e,
+          ...(error ? { error } : {}),
+        };
         this.events.onCompleted?.(this.finalResult);
         return;
       }
@@ -310,7 +336,11 @@ abstract class FaxTerminal {
   private confirmReceived(): void {
     const s = this.native.stats(this.liveHandle);
     this.confirmed += 1;
-    const tiff = this.native.readTiffPage(this.job.file, s.pagesRx - 1, this.job.maxPagePixels ?? DEFAULT_MAX_PAGE_PIXELS);
+    const tiff = this.native.readTiffPage(
+      this.job.file,
+      s.pagesRx - 1,
+      this.job.maxPagePixels ?? DEFAULT_MAX_PAGE_PIXELS,
+    );
     let page: FaxPage | undefined;
     if (tiff) {
       const resolution = resolutionOfDpi(tiff.yDpi);
@@ -407,26 +437,20 @@ export interface GatewayStats {
 }
 
 /** Relays a fax between a T.38 peer and an audio line (SpanDSP's t38_gateway). */
-export class T38Gateway {
-  private readonly native: NativeBinding;
-  private handle: NativeHandle | undefined;
-
+export class T38Gateway extends NativeSession {
   constructor(options: T38GatewayOptions) {
-    this.native = nativeBinding();
+    super();
     const transmit = options.transmit;
-    this.handle = this.native.createGateway((name, ...args) => {
-      if (name === 'ifp') transmit(args[0] as Uint8Array, args[1] as number);
-    });
-    this.native.configure(this.handle, {
+    const handle = this.attach(
+      this.native.createGateway((name, ...args) => {
+        if (name === 'ifp') transmit(args[0] as Uint8Array, args[1] as number);
+      }),
+    );
+    this.native.configure(handle, {
       ecm: options.ecm ?? true,
       modems: bits(T30_MODEMS, options.modems),
       ...t38Config(options.t38),
     });
-  }
-
-  private get liveHandle(): NativeHandle {
-    if (this.handle === undefined) throw new FaxOptionsError('gateway already released');
-    return this.handle;
   }
 
   receiveIfp(ifp: Uint8Array, seq: number): void {
@@ -448,42 +472,28 @@ export class T38Gateway {
   stats(): GatewayStats {
     return this.native.stats(this.liveHandle) as unknown as GatewayStats;
   }
-
-  release(): void {
-    if (this.handle === undefined) return;
-    this.native.release(this.handle);
-    this.handle = undefined;
-  }
 }
 
 export type ConnectTone = 'ced' | 'v21-preamble' | 'cng';
 
 /** Listens to call audio for a fax answer tone (CED) or a V.21 preamble: the moment to switch the
  * call to T.38 with a re-INVITE, as Asterisk and FreeSWITCH do. */
-export class ConnectToneDetector {
-  private readonly native: NativeBinding;
-  private handle: NativeHandle | undefined;
-
+export class ConnectToneDetector extends NativeSession {
   constructor(onTone: (tone: ConnectTone) => void, listenFor: 'answer' | 'calling' = 'answer') {
-    this.native = nativeBinding();
+    super();
     const type = listenFor === 'answer' ? CONNECT_TONES.cedOrPreamble : CONNECT_TONES.cng;
-    this.handle = this.native.createToneDetector(type, (name, ...args) => {
-      if (name !== 'tone') return;
-      const tone = (args[0] as NativeTone).tone;
-      if (tone === CONNECT_TONES.ans || tone === CONNECT_TONES.ansPr) onTone('ced');
-      else if (tone === CONNECT_TONES.faxPreamble) onTone('v21-preamble');
-      else if (tone === CONNECT_TONES.cng) onTone('cng');
-    });
+    this.attach(
+      this.native.createToneDetector(type, (name, ...args) => {
+        if (name !== 'tone') return;
+        const tone = (args[0] as NativeTone).tone;
+        if (tone === CONNECT_TONES.ans || tone === CONNECT_TONES.ansPr) onTone('ced');
+        else if (tone === CONNECT_TONES.faxPreamble) onTone('v21-preamble');
+        else if (tone === CONNECT_TONES.cng) onTone('cng');
+      }),
+    );
   }
 
   receiveAudio(samples: Int16Array): void {
-    if (this.handle !== undefined) this.native.audioRx(this.handle, samples);
-  }
-
-  release(): void {
-    if (this.handle === undefined) return;
-    this.native.release(this.handle);
-    this.handle = undefined;
+    if (!this.released) this.native.audioRx(this.liveHandle, samples);
   }
 }
-

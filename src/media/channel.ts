@@ -5,9 +5,12 @@
 import type dgram from 'node:dgram';
 import {
   AudioTerminal,
+  ConnectToneDetector,
   SAMPLES_PER_TICK,
   T38Terminal,
+  TICK_MS,
   type ConfirmedPage,
+  type ConnectTone,
   type FaxJobOptions,
   type FaxNegotiated,
   type FaxResult,
@@ -17,6 +20,9 @@ import { decodeRtp, encodeRtp, JitterBuffer, RtpDecodeError } from './rtp.ts';
 import { engineParamsFor, errorCorrectionFor, type T38SdpParams } from './sdp.ts';
 import { UdptlReceiver, UdptlSender } from './udptl.ts';
 
+const MAX_CALL_MS = 3 * 60 * 60 * 1000;
+const LINGER_TICKS = 25;
+
 export interface Endpoint {
   readonly host: string;
   readonly port: number;
@@ -24,7 +30,12 @@ export interface Endpoint {
 
 export type MediaSpec =
   | { readonly kind: 't38'; readonly params: T38SdpParams; readonly secondaries?: number }
-  | { readonly kind: 'audio'; readonly law: G711Law; readonly payloadType?: number; readonly jitterDepth?: number };
+  | {
+      readonly kind: 'audio';
+      readonly law: G711Law;
+      readonly payloadType?: number;
+      readonly jitterDepth?: number;
+    };
 
 export interface FaxChannelSpec {
   readonly media: MediaSpec;
@@ -32,12 +43,18 @@ export interface FaxChannelSpec {
   /** True on the side that placed the call. */
   readonly calling: boolean;
   readonly remote?: Endpoint;
+  /** Hang up after this long whatever T.30 is doing (default 3 h, HylaFAX's kill time). */
+  readonly maxDurationMs?: number;
+  /** Audio only: listen for the far end's CED / V.21 preamble (the cue to re-INVITE to T.38). */
+  readonly detectTones?: boolean;
 }
 
 export interface FaxChannelEvents {
   onNegotiated?(negotiated: FaxNegotiated): void;
   onPageConfirmed?(page: ConfirmedPage): void;
   onCompleted?(result: FaxResult): void;
+  /** Audio channels with `detectTones`: the far end is a fax machine (CED or V.21 preamble heard). */
+  onTone?(tone: ConnectTone): void;
 }
 
 export interface FaxChannelStats {
@@ -56,6 +73,7 @@ export class FaxChannel {
   private readonly udptlOut: UdptlSender | undefined;
   private readonly udptlIn: UdptlReceiver | undefined;
   private readonly jitter: JitterBuffer | undefined;
+  private readonly tones: ConnectToneDetector | undefined;
   private readonly law: G711Law;
   private readonly payloadType: number;
   private readonly ssrc = (Math.random() * 0xffffffff) >>> 0;
@@ -64,11 +82,16 @@ export class FaxChannel {
   private readonly samples = new Int16Array(SAMPLES_PER_TICK);
   private readonly codes = new Uint8Array(SAMPLES_PER_TICK);
   private finished = false;
+  private connected = false;
+  private connecting = false;
+  private ticks = 0;
+  private ticksAfterResult = 0;
+  private readonly maxTicks: number;
   readonly stats: FaxChannelStats = { packetsIn: 0, packetsOut: 0, malformedIn: 0, recovered: 0, lost: 0 };
 
   constructor(spec: FaxChannelSpec, socket: dgram.Socket, events: FaxChannelEvents = {}) {
     this.socket = socket;
-    this.remote = spec.remote;
+    this.maxTicks = Math.ceil((spec.maxDurationMs ?? MAX_CALL_MS) / TICK_MS);
     const media = spec.media;
     this.law = media.kind === 'audio' ? media.law : 'pcmu';
     this.payloadType = media.kind === 'audio' ? (media.payloadType ?? G711_PAYLOAD_TYPE[media.law]) : 0;
@@ -91,10 +114,13 @@ export class FaxChannel {
         },
       });
     } else {
-      this.jitter = new JitterBuffer(media.jitterDepth ?? 3);
+      // 200 ms: fax modems tolerate constant delay but not underruns, and a busy host wakes late.
+      this.jitter = new JitterBuffer(media.jitterDepth ?? 10);
       this.audio = new AudioTerminal({ calling: spec.calling, job: spec.job, events });
+      if (spec.detectTones) this.tones = new ConnectToneDetector((tone) => events.onTone?.(tone), 'answer');
     }
     socket.on('message', this.onMessage);
+    if (spec.remote) this.connect(spec.remote);
   }
 
   get localPort(): number {
@@ -109,20 +135,39 @@ export class FaxChannel {
     return (this.t38 ?? this.audio)?.result;
   }
 
-  /** Sets (or changes, after a re-INVITE) where media goes. */
+  /** Sets (or changes, after a re-INVITE) where media goes. The socket is connected to it: the
+   * kernel then drops datagrams from anyone else, and sends skip the per-packet address lookup. */
   connect(remote: Endpoint): void {
     this.remote = remote;
+    if (this.connecting) return; // the pending connect re-targets when it completes
+    if (this.connected) this.socket.disconnect();
+    this.connected = false;
+    this.connecting = true;
+    this.socket.connect(remote.port, remote.host, () => {
+      this.connecting = false;
+      if (this.remote === remote) {
+        this.connected = true;
+      } else if (this.remote && !this.finished) {
+        this.socket.disconnect();
+        this.connect(this.remote);
+      }
+    });
   }
 
   /** One 20 ms step; returns true once the fax has ended and the channel released its engine. */
   tick(): boolean {
     if (this.finished) return true;
+    let done = false;
     if (this.t38) {
-      if (this.t38.tick()) this.finish();
+      done = this.t38.tick();
     } else if (this.audio && this.jitter) {
       this.tickAudio(this.audio, this.jitter);
-      if (this.audio.done) this.finish();
     }
+    // After phase E the terminal still sends its last packets (DCN); give it a moment, then stop
+    // even if SpanDSP never reports its transmitter idle.
+    if (this.result !== undefined) this.ticksAfterResult += 1;
+    if (done || this.ticksAfterResult > LINGER_TICKS) this.finish();
+    else if (++this.ticks >= this.maxTicks) this.hangUp();
     return this.finished;
   }
 
@@ -136,7 +181,9 @@ export class FaxChannel {
   private tickAudio(audio: AudioTerminal, jitter: JitterBuffer): void {
     const { payload, priming } = jitter.pop();
     if (payload) {
-      audio.receiveAudio(g711Decode(this.law, payload.subarray(0, SAMPLES_PER_TICK), this.samples));
+      const samples = g711Decode(this.law, payload.subarray(0, SAMPLES_PER_TICK), this.samples);
+      this.tones?.receiveAudio(samples);
+      audio.receiveAudio(samples);
     } else if (priming) {
       // Modem timers run on received samples, so silence keeps them going until audio arrives.
       audio.receiveAudio(this.samples.fill(0));
@@ -148,7 +195,16 @@ export class FaxChannel {
     const produced = audio.transmitAudio(out);
     out.fill(0, produced);
     g711Encode(this.law, out, this.codes);
-    this.send(encodeRtp({ payloadType: this.payloadType, seq: this.rtpSeq, timestamp: this.rtpTimestamp, ssrc: this.ssrc, marker: false, payload: this.codes }));
+    this.send(
+      encodeRtp({
+        payloadType: this.payloadType,
+        seq: this.rtpSeq,
+        timestamp: this.rtpTimestamp,
+        ssrc: this.ssrc,
+        marker: false,
+        payload: this.codes,
+      }),
+    );
     this.rtpSeq = (this.rtpSeq + 1) & 0xffff;
     this.rtpTimestamp = (this.rtpTimestamp + SAMPLES_PER_TICK) >>> 0;
   }
@@ -164,18 +220,20 @@ export class FaxChannel {
     // Released outside SpanDSP callbacks: finish() only runs from tick() or hangUp().
     this.t38?.release();
     this.audio?.release();
+    this.tones?.release();
   }
 
   private send(datagram: Uint8Array): void {
-    if (!this.remote) return;
+    if (!this.connected) return;
     this.stats.packetsOut += 1;
-    this.socket.send(datagram, this.remote.port, this.remote.host);
+    this.socket.send(datagram);
   }
 
   private readonly onMessage = (message: Buffer, from: dgram.RemoteInfo): void => {
     if (this.finished) return;
-    this.remote ??= { host: from.address, port: from.port };
-    if (from.port !== this.remote.port || from.address !== this.remote.host) return; // not our peer
+    if (!this.remote)
+      this.connect({ host: from.address, port: from.port }); // latch onto the first sender
+    else if (!this.connected && (from.port !== this.remote.port || from.address !== this.remote.host)) return; // not our peer
     this.stats.packetsIn += 1;
     const bytes = new Uint8Array(message.buffer, message.byteOffset, message.byteLength);
     if (this.t38 && this.udptlIn) {

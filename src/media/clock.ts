@@ -23,6 +23,8 @@ export interface ClockStats {
   /** Ticks dropped because the clock fell more than `maxCatchUp` ticks behind. */
   skipped: number;
   maxLatenessMs: number;
+  /** Longest single tick (all the channels' work for one 20 ms step). */
+  maxTickMs: number;
 }
 
 export interface MediaClockOptions {
@@ -41,7 +43,7 @@ export class MediaClock {
   private deadline = 0;
   private timer: unknown;
   private running = false;
-  readonly stats: ClockStats = { ticks: 0, late: 0, skipped: 0, maxLatenessMs: 0 };
+  readonly stats: ClockStats = { ticks: 0, late: 0, skipped: 0, maxLatenessMs: 0, maxTickMs: 0 };
 
   constructor(onTick: () => void, options: MediaClockOptions = {}) {
     this.onTick = onTick;
@@ -56,6 +58,12 @@ export class MediaClock {
     this.running = true;
     this.deadline = this.deps.now() + this.period;
     this.schedule();
+  }
+
+  /** Starts a new measurement window for the worst lateness (counters keep running). */
+  resetMaxLateness(): void {
+    this.stats.maxLatenessMs = 0;
+    this.stats.maxTickMs = 0;
   }
 
   stop(): void {
@@ -83,7 +91,10 @@ export class MediaClock {
       if (lateness > this.stats.maxLatenessMs) this.stats.maxLatenessMs = lateness;
       this.stats.ticks += 1;
       this.deadline += this.period;
+      const began = this.deps.now();
       this.onTick();
+      const took = this.deps.now() - began;
+      if (took > this.stats.maxTickMs) this.stats.maxTickMs = took;
     }
     if (this.running) this.schedule();
   };

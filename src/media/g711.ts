@@ -72,13 +72,21 @@ const TABLES: Readonly<Record<G711Law, { enc: Uint8Array; dec: Int16Array }>> = 
   pcma: buildTables(alawEncodeSample, alawDecodeCode),
 };
 
-export function g711Encode(law: G711Law, samples: Int16Array, out: Uint8Array = new Uint8Array(samples.length)): Uint8Array {
+export function g711Encode(
+  law: G711Law,
+  samples: Int16Array,
+  out: Uint8Array = new Uint8Array(samples.length),
+): Uint8Array {
   const enc = TABLES[law].enc;
   for (let i = 0; i < samples.length; i++) out[i] = enc[(samples[i] ?? 0) & 0xffff] ?? 0;
   return out;
 }
 
-export function g711Decode(law: G711Law, codes: Uint8Array, out: Int16Array = new Int16Array(codes.length)): Int16Array {
+export function g711Decode(
+  law: G711Law,
+  codes: Uint8Array,
+  out: Int16Array = new Int16Array(codes.length),
+): Int16Array {
   const dec = TABLES[law].dec;
   for (let i = 0; i < codes.length; i++) out[i] = dec[codes[i] ?? 0] ?? 0;
   return out;

@@ -30,6 +30,13 @@ export {
 } from './sdp.ts';
 export { MediaClock, type ClockDeps, type ClockStats, type MediaClockOptions } from './clock.ts';
 export { MediaCapacityError, PortAllocator } from './ports.ts';
-export { FaxChannel, type Endpoint, type FaxChannelEvents, type FaxChannelSpec, type FaxChannelStats, type MediaSpec } from './channel.ts';
+export {
+  FaxChannel,
+  type Endpoint,
+  type FaxChannelEvents,
+  type FaxChannelSpec,
+  type FaxChannelStats,
+  type MediaSpec,
+} from './channel.ts';
 export { MediaChannel, MediaNode, type ChannelOutcome, type MediaNodeOptions } from './media-node.ts';
 export type { WorkerStats } from './worker-protocol.ts';

@@ -3,7 +3,12 @@
 // connects it to the peer's address once SDP is agreed, and gets the fax events back here.
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { faxErrorFromCompletion, type ConfirmedPage, type FaxNegotiated, type FaxResult, type NativeStats } from '../fax/index.ts';
+import {
+  faxErrorFromCompletion,
+  T30_ERR_CALLDROPPED,
+  type FaxResult,
+  type NativeStats,
+} from '../fax/index.ts';
 import type { Endpoint, FaxChannelEvents, FaxChannelSpec, FaxChannelStats } from './channel.ts';
 import { MediaCapacityError, PortAllocator } from './ports.ts';
 import type { FromWorker, ToWorker, WireResult, WorkerStats } from './worker-protocol.ts';
@@ -32,6 +37,8 @@ interface WorkerEntry {
 interface ChannelEntry {
   readonly worker: WorkerEntry;
   port: number;
+  /** Pages confirmed so far: what a dropped call still delivered. */
+  pages: number;
   readonly events: FaxChannelEvents;
   opened?: { resolve(port: number): void; reject(error: Error): void };
   finished: { resolve(outcome: ChannelOutcome): void };
@@ -63,7 +70,8 @@ export class MediaChannel {
 
 function resultFromWire(wire: WireResult): FaxResult {
   const stats = wire.stats ?? ({} as NativeStats);
-  if (wire.ok) return { ok: true, code: wire.code, text: wire.text, pagesConfirmed: wire.pagesConfirmed, stats };
+  if (wire.ok)
+    return { ok: true, code: wire.code, text: wire.text, pagesConfirmed: wire.pagesConfirmed, stats };
   const error = faxErrorFromCompletion(wire.code, wire.text, wire.pagesConfirmed);
   return { ok: false, code: wire.code, text: wire.text, pagesConfirmed: wire.pagesConfirmed, stats, error };
 }
@@ -90,7 +98,7 @@ export class MediaNode {
       const worker = new Worker(new URL('./media-worker.ts', import.meta.url));
       const entry: WorkerEntry = { worker, channels: 0 };
       worker.on('message', (message: FromWorker) => node.onWorkerMessage(message));
-      worker.on('error', (error) => node.onWorkerFailed(entry, error));
+      worker.on('error', (error: Error) => node.onWorkerFailed(entry, error));
       node.workers.push(entry);
       await new Promise<void>((resolve) => worker.once('online', () => resolve()));
     }
@@ -104,13 +112,15 @@ export class MediaNode {
   /** Opens a channel on the least-loaded worker; resolves once its socket is bound. */
   async openChannel(spec: FaxChannelSpec, events: FaxChannelEvents = {}): Promise<MediaChannel> {
     if (this.channels.size >= this.options.maxChannels) {
-      throw new MediaCapacityError(`media capacity reached (${this.options.maxChannels} channels)`, { wire: { sip: 503 } });
+      throw new MediaCapacityError(`media capacity reached (${this.options.maxChannels} channels)`, {
+        wire: { sip: 503 },
+      });
     }
     const worker = this.workers.reduce((a, b) => (b.channels < a.channels ? b : a));
     const id = this.nextId++;
     let resolveFinished!: (outcome: ChannelOutcome) => void;
     const finished = new Promise<ChannelOutcome>((resolve) => (resolveFinished = resolve));
-    const entry: ChannelEntry = { worker, port: 0, events, finished: { resolve: resolveFinished } };
+    const entry: ChannelEntry = { worker, port: 0, pages: 0, events, finished: { resolve: resolveFinished } };
     this.channels.set(id, entry);
     worker.channels += 1;
     for (let attempt = 1; ; attempt++) {
@@ -118,7 +128,13 @@ export class MediaNode {
       try {
         const port = await new Promise<number>((resolve, reject) => {
           entry.opened = { resolve, reject };
-          worker.worker.postMessage({ type: 'open', id, host: this.options.host, port: entry.port, spec } satisfies ToWorker);
+          worker.worker.postMessage({
+            type: 'open',
+            id,
+            host: this.options.host,
+            port: entry.port,
+            spec,
+          } satisfies ToWorker);
         });
         return new MediaChannel(this, id, port, finished);
       } catch (error) {
@@ -132,15 +148,15 @@ export class MediaNode {
     }
   }
 
-  /** Clock and load figures from every worker. */
-  async workerStats(): Promise<WorkerStats[]> {
+  /** Clock and load figures from every worker; `resetMaxLateness` starts a new worst-case window. */
+  async workerStats(resetMaxLateness = false): Promise<WorkerStats[]> {
     return Promise.all(
       this.workers.map(
         (w) =>
           new Promise<WorkerStats>((resolve) => {
             const requestId = this.nextId++;
             this.statsRequests.set(requestId, resolve);
-            w.worker.postMessage({ type: 'stats', requestId } satisfies ToWorker);
+            w.worker.postMessage({ type: 'stats', requestId, resetMaxLateness } satisfies ToWorker);
           }),
       ),
     );
@@ -185,10 +201,14 @@ export class MediaNode {
         entry.opened?.reject(Object.assign(new Error(message.message), { code: message.code }));
         return;
       case 'negotiated':
-        entry.events.onNegotiated?.(message.negotiated as FaxNegotiated);
+        entry.events.onNegotiated?.(message.negotiated);
+        return;
+      case 'tone':
+        entry.events.onTone?.(message.tone);
         return;
       case 'page':
-        entry.events.onPageConfirmed?.(message.page as ConfirmedPage);
+        entry.pages += 1;
+        entry.events.onPageConfirmed?.(message.page);
         return;
       case 'completed': {
         const result = resultFromWire(message.result);
@@ -204,10 +224,18 @@ export class MediaNode {
     // The worker's sockets and SpanDSP sessions are gone: every fax on it has dropped.
     for (const [id, entry] of this.channels) {
       if (entry.worker !== worker) continue;
-      const result = resultFromWire({ ok: false, code: 49, text: `media worker failed: ${error.message}`, pagesConfirmed: 0 });
+      const result = resultFromWire({
+        ok: false,
+        code: T30_ERR_CALLDROPPED,
+        text: `media worker failed: ${error.message}`,
+        pagesConfirmed: entry.pages,
+      });
       this.forget(id);
       entry.events.onCompleted?.(result);
-      entry.finished.resolve({ result, channel: { packetsIn: 0, packetsOut: 0, malformedIn: 0, recovered: 0, lost: 0 } });
+      entry.finished.resolve({
+        result,
+        channel: { packetsIn: 0, packetsOut: 0, malformedIn: 0, recovered: 0, lost: 0 },
+      });
     }
   }
 }

@@ -12,6 +12,7 @@ import type { FromWorker, ToWorker } from './worker-protocol.ts';
 const port = parentPort;
 if (!port) throw new Error('media-worker.ts must run as a worker thread');
 
+let lastUtilization = performance.eventLoopUtilization();
 const channels = new Map<number, { channel: FaxChannel; socket: dgram.Socket }>();
 const post = (message: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
 
@@ -40,7 +41,13 @@ function close(id: number): void {
     id,
     channel: entry.channel.stats,
     result: result
-      ? { ok: result.ok, code: result.code, text: result.text, pagesConfirmed: result.pagesConfirmed, stats: result.stats }
+      ? {
+          ok: result.ok,
+          code: result.code,
+          text: result.text,
+          pagesConfirmed: result.pagesConfirmed,
+          stats: result.stats,
+        }
       : { ok: false, code: T30_ERR_CALLDROPPED, text: 'The call dropped prematurely', pagesConfirmed: 0 },
   });
   entry.socket.close();
@@ -58,13 +65,23 @@ function open(message: Extract<ToWorker, { type: 'open' }>): void {
     try {
       const channel = new FaxChannel(message.spec, socket, {
         onNegotiated: (negotiated) => post({ type: 'negotiated', id: message.id, negotiated }),
-        onPageConfirmed: (page) => post({ type: 'page', id: message.id, page }, page.page ? [page.page.data.buffer as ArrayBuffer] : []),
+        onTone: (tone) => post({ type: 'tone', id: message.id, tone }),
+        onPageConfirmed: (page) =>
+          post(
+            { type: 'page', id: message.id, page },
+            page.page ? [page.page.data.buffer as ArrayBuffer] : [],
+          ),
       });
       channels.set(message.id, { channel, socket });
       post({ type: 'opened', id: message.id, port: socket.address().port });
     } catch (error) {
       socket.close();
-      post({ type: 'openFailed', id: message.id, code: undefined, message: error instanceof Error ? error.message : String(error) });
+      post({
+        type: 'openFailed',
+        id: message.id,
+        code: undefined,
+        message: error instanceof Error ? error.message : String(error),
+      });
     }
   });
 }
@@ -83,8 +100,15 @@ port.on('message', (message: ToWorker) => {
       return;
     }
     case 'stats': {
-      const utilization = performance.eventLoopUtilization().utilization;
-      post({ type: 'stats', requestId: message.requestId, stats: { clock: { ...clock.stats }, channels: channels.size, utilization } });
+      const now = performance.eventLoopUtilization();
+      const utilization = performance.eventLoopUtilization(now, lastUtilization).utilization;
+      lastUtilization = now;
+      post({
+        type: 'stats',
+        requestId: message.requestId,
+        stats: { clock: { ...clock.stats }, channels: channels.size, utilization },
+      });
+      if (message.resetMaxLateness) clock.resetMaxLateness();
       return;
     }
     case 'stop':

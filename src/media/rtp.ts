@@ -30,7 +30,8 @@ export function encodeRtp(p: RtpPacket): Uint8Array {
 }
 
 export function decodeRtp(data: Uint8Array): RtpPacket {
-  if (data.length < 12 || data.length > MAX_RTP_PACKET) throw new RtpDecodeError(`RTP packet of ${data.length} bytes`);
+  if (data.length < 12 || data.length > MAX_RTP_PACKET)
+    throw new RtpDecodeError(`RTP packet of ${data.length} bytes`);
   const first = data[0] ?? 0;
   if (first >> 6 !== 2) throw new RtpDecodeError(`RTP version ${first >> 6} is not 2`);
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);

@@ -76,7 +76,8 @@ function integer(name: string, value: string, min: number, max: number): number 
 
 /** Reads the first `m=image … udptl t38` section of an SDP body; undefined when there is none. */
 export function parseT38Media(sdp: string): T38Media | undefined {
-  if (sdp.length > MAX_SDP_BYTES) throw new SdpError(`SDP body of ${sdp.length} bytes exceeds ${MAX_SDP_BYTES}`);
+  if (sdp.length > MAX_SDP_BYTES)
+    throw new SdpError(`SDP body of ${sdp.length} bytes exceeds ${MAX_SDP_BYTES}`);
   const lines = sdp.split(/\r?\n/);
   let sessionAddress: string | undefined;
   let mediaAddress: string | undefined;
@@ -109,7 +110,13 @@ export function parseT38Media(sdp: string): T38Media | undefined {
   const get = (name: string): string | undefined => attrs.get(name.toLowerCase());
   const ec = get('T38FaxUdpEC');
   const udpEc: T38UdpEc =
-    ec === undefined ? 't38UDPNoEC' : /fec/i.test(ec) ? 't38UDPFEC' : /redundancy/i.test(ec) ? 't38UDPRedundancy' : 't38UDPNoEC';
+    ec === undefined
+      ? 't38UDPNoEC'
+      : /fec/i.test(ec)
+        ? 't38UDPFEC'
+        : /redundancy/i.test(ec)
+          ? 't38UDPRedundancy'
+          : 't38UDPNoEC';
   const rate = get('T38FaxRateManagement');
   const params: T38SdpParams = {
     version: integer('T38FaxVersion', get('T38FaxVersion') ?? '0', 0, 3),

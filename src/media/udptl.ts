@@ -30,7 +30,9 @@ export interface UdptlPacket {
 function lengthBytes(length: number): number[] {
   if (length < 0x80) return [length];
   if (length < 0x4000) return [0x80 | (length >> 8), length & 0xff];
-  throw new UdptlDecodeError(`UDPTL field of ${length} bytes needs PER fragmentation, which is not supported`);
+  throw new UdptlDecodeError(
+    `UDPTL field of ${length} bytes needs PER fragmentation, which is not supported`,
+  );
 }
 
 /** Writes into a buffer sized up front: encoding runs ~50 times a second per channel. */
@@ -94,7 +96,8 @@ class Reader {
 
 export function encodeUdptl(packet: UdptlPacket): Uint8Array {
   const recovery = packet.fec?.entries ?? packet.secondaries ?? [];
-  const size = 2 + openTypeSize(packet.primary) + 1 + 3 + 2 + recovery.reduce((sum, e) => sum + openTypeSize(e), 0);
+  const size =
+    2 + openTypeSize(packet.primary) + 1 + 3 + 2 + recovery.reduce((sum, e) => sum + openTypeSize(e), 0);
   const w = new Writer(size);
   w.byte(packet.seq >> 8);
   w.byte(packet.seq);
@@ -125,13 +128,15 @@ export function decodeUdptl(datagram: Uint8Array): UdptlPacket {
   let packet: UdptlPacket;
   if (choice === 0x00) {
     const count = r.length();
-    if (count > MAX_RECOVERY_ENTRIES) throw new UdptlDecodeError(`UDPTL carries ${count} secondaries (limit ${MAX_RECOVERY_ENTRIES})`);
+    if (count > MAX_RECOVERY_ENTRIES)
+      throw new UdptlDecodeError(`UDPTL carries ${count} secondaries (limit ${MAX_RECOVERY_ENTRIES})`);
     const secondaries: Uint8Array[] = [];
     for (let i = 0; i < count; i++) secondaries.push(r.openType());
     packet = { seq, primary, secondaries };
   } else if (choice === 0x80) {
     const spanOctets = r.length();
-    if (spanOctets < 1 || spanOctets > 2) throw new UdptlDecodeError(`UDPTL fec-npackets of ${spanOctets} octets`);
+    if (spanOctets < 1 || spanOctets > 2)
+      throw new UdptlDecodeError(`UDPTL fec-npackets of ${spanOctets} octets`);
     let span = 0;
     for (let i = 0; i < spanOctets; i++) span = (span << 8) | r.byte();
     const count = r.length();
@@ -149,7 +154,10 @@ export function decodeUdptl(datagram: Uint8Array): UdptlPacket {
 }
 
 function xorInto(target: Uint8Array, source: Uint8Array): Uint8Array {
-  const out = target.length >= source.length ? target : Uint8Array.from({ length: source.length }, (_, i) => target[i] ?? 0);
+  const out =
+    target.length >= source.length
+      ? target
+      : Uint8Array.from({ length: source.length }, (_, i) => target[i] ?? 0);
   for (let i = 0; i < source.length; i++) out[i] = (out[i] ?? 0) ^ (source[i] ?? 0);
   return out;
 }
@@ -183,10 +191,12 @@ export class UdptlSender {
     this.seq = (this.seq + 1) & SEQ_MASK;
     this.history[seq % HISTORY] = ifp;
     const ec = this.options.errorCorrection;
-    if (ec.mode === 'fec') return encodeUdptl({ seq, primary: ifp, fec: this.fecFor(seq, ec.span, ec.entries) });
+    if (ec.mode === 'fec')
+      return encodeUdptl({ seq, primary: ifp, fec: this.fecFor(seq, ec.span, ec.entries) });
     const wanted = ec.mode === 'redundancy' ? Math.min(ec.secondaries, seq) : 0;
     const secondaries: Uint8Array[] = [];
-    for (let i = 1; i <= wanted; i++) secondaries.push(this.history[(seq - i + HISTORY * 1024) % HISTORY] ?? new Uint8Array());
+    for (let i = 1; i <= wanted; i++)
+      secondaries.push(this.history[(seq - i + HISTORY * 1024) % HISTORY] ?? new Uint8Array());
     let datagram = encodeUdptl({ seq, primary: ifp, secondaries });
     const max = this.options.maxDatagram;
     while (max !== undefined && datagram.length > max && secondaries.length > 0) {
@@ -234,7 +244,14 @@ export interface UdptlReceiverStats {
 export class UdptlReceiver {
   private expected: number | undefined;
   private readonly received: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(HISTORY);
-  readonly stats: UdptlReceiverStats = { packets: 0, delivered: 0, recovered: 0, duplicates: 0, lost: 0, malformed: 0 };
+  readonly stats: UdptlReceiverStats = {
+    packets: 0,
+    delivered: 0,
+    recovered: 0,
+    duplicates: 0,
+    lost: 0,
+    malformed: 0,
+  };
 
   /** IFPs to hand to the terminal, oldest first; malformed datagrams are counted and dropped. */
   receive(datagram: Uint8Array): DeliveredIfp[] {
@@ -282,7 +299,8 @@ export class UdptlReceiver {
     const { span, entries } = packet.fec;
     for (let m = 0; m < entries.length; m++) {
       const covered: number[] = [];
-      for (let k = 0; k < span; k++) covered.push((packet.seq + m - span * entries.length + k * entries.length) & SEQ_MASK);
+      for (let k = 0; k < span; k++)
+        covered.push((packet.seq + m - span * entries.length + k * entries.length) & SEQ_MASK);
       if (!covered.includes(missing)) continue;
       let parity: Uint8Array = Uint8Array.from(entries[m] ?? []);
       let complete = true;

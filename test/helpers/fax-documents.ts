@@ -1,10 +1,10 @@
 // Test fax documents rendered by ghostscript (an independent renderer) at exact fax geometry, and
-// libtiff-decoded pages to compare received pixels against. Each document is made once per process.
+// their pages decoded by our own T.4/T.6 codec, to compare received pixels (which the fax engine
+// decodes with libtiff) against. Each document is made once per process.
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { FaxPage, FaxResolution } from '../../src/documents/index.ts';
-import { nativeBinding } from '../../src/fax/index.ts';
+import { readTiff, type FaxPage, type FaxResolution } from '../../src/documents/index.ts';
 import { makeTempDir } from './services.ts';
 
 const GEOMETRY: Record<FaxResolution, { dpi: string; height: number }> = {
@@ -26,21 +26,33 @@ export function faxDocument(resolution: FaxResolution, pages = 3): string {
   const lines: string[] = ['%!PS', '/Helvetica findfont 22 scalefont setfont'];
   for (let p = 1; p <= pages; p++) {
     lines.push(`72 740 moveto (faxswitch test page ${p} of ${pages}, ${resolution}) show`);
-    for (let i = 0; i < 24; i++) lines.push(`${72 + ((i * 7 + p * 13) % 40)} ${700 - i * 26} moveto (Line ${i}: the quick brown fox ${p * 100 + i} jumps over the lazy dog) show`);
+    for (let i = 0; i < 24; i++)
+      lines.push(
+        `${72 + ((i * 7 + p * 13) % 40)} ${700 - i * 26} moveto (Line ${i}: the quick brown fox ${p * 100 + i} jumps over the lazy dog) show`,
+      );
     lines.push('showpage');
   }
   writeFileSync(ps, lines.join('\n'));
   const out = path.join(dir, `${key}.tif`);
   const g = GEOMETRY[resolution];
-  execFileSync('gs', ['-q', '-dNOPAUSE', '-dBATCH', '-dSAFER', '-sDEVICE=tiffg4', `-r${g.dpi}`, `-g1728x${g.height}`, `-sOutputFile=${out}`, ps]);
+  execFileSync('gs', [
+    '-q',
+    '-dNOPAUSE',
+    '-dBATCH',
+    '-dSAFER',
+    '-sDEVICE=tiffg4',
+    `-r${g.dpi}`,
+    `-g1728x${g.height}`,
+    `-sOutputFile=${out}`,
+    ps,
+  ]);
   made.set(key, out);
   return out;
 }
 
-/** Page `pageNumber` (1-based) of a TIFF file, decoded by libtiff. */
+/** Page `pageNumber` (1-based) of a TIFF file, decoded by our codec (src/documents). */
 export function tiffPage(file: string, pageNumber: number): FaxPage {
-  const page = nativeBinding().readTiffPage(file, pageNumber - 1, 1e8);
+  const page = readTiff(readFileSync(file))[pageNumber - 1];
   if (!page) throw new Error(`${file} has no page ${pageNumber}`);
-  const resolution: FaxResolution = page.yDpi >= 300 ? 'superfine' : page.yDpi >= 150 ? 'fine' : 'standard';
-  return { width: page.width, height: page.height, rowBytes: page.rowBytes, data: page.data, resolution };
+  return page;
 }

@@ -14,7 +14,11 @@ export function bencode(value: Bencode): Buffer {
   }
   if (Array.isArray(value)) return Buffer.concat([Buffer.from('l'), ...value.map(bencode), Buffer.from('e')]);
   const keys = Object.keys(value).sort();
-  return Buffer.concat([Buffer.from('d'), ...keys.flatMap((k) => [bencode(k), bencode(value[k]!)]), Buffer.from('e')]);
+  return Buffer.concat([
+    Buffer.from('d'),
+    ...keys.flatMap((k) => [bencode(k), bencode(value[k]!)]),
+    Buffer.from('e'),
+  ]);
 }
 
 export function bdecode(data: Buffer): Bencode {
@@ -37,7 +41,7 @@ export function bdecode(data: Buffer): Bencode {
       offset += 1;
       if (c === 'l') return items;
       const dict: Record<string, Bencode> = {};
-      for (let i = 0; i < items.length; i += 2) dict[String(items[i])] = items[i + 1]!;
+      for (let i = 0; i < items.length; i += 2) dict[items[i] as string] = items[i + 1]!;
       return dict;
     }
     const colon = data.indexOf(0x3a, offset);
@@ -49,10 +53,14 @@ export function bdecode(data: Buffer): Bencode {
   return parse();
 }
 
+export interface NgCommand extends Record<string, Bencode> {
+  readonly command: string;
+}
+
 export interface Rtpengine {
   readonly ngPort: number;
   /** Sends one NG command and returns rtpengine's reply dictionary (throws on result ≠ ok). */
-  command(body: Record<string, Bencode>): Promise<Record<string, Bencode>>;
+  command(body: NgCommand): Promise<Record<string, Bencode>>;
   dispose(): Promise<void>;
 }
 
@@ -90,10 +98,11 @@ export async function startRtpengine(portMin: number, portMax: number): Promise<
     command(body) {
       const cookie = `c${++counter}_${Date.now()}`;
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`rtpengine did not answer ${String(body['command'])}`)), 5_000);
+        const timer = setTimeout(() => reject(new Error(`rtpengine did not answer ${body.command}`)), 5_000);
         pending.set(cookie, (reply) => {
           clearTimeout(timer);
-          if (reply['result'] !== 'ok') reject(new Error(`rtpengine ${String(body['command'])}: ${JSON.stringify(reply)}`));
+          if (reply['result'] !== 'ok')
+            reject(new Error(`rtpengine ${body.command}: ${JSON.stringify(reply)}`));
           else resolve(reply);
         });
         socket.send(Buffer.concat([Buffer.from(`${cookie} `), bencode(body)]), ngPort, '127.0.0.1');

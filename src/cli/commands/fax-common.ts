@@ -4,7 +4,13 @@
 import dgram from 'node:dgram';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { FaxJobOptions } from '../../fax/index.ts';
-import { DEFAULT_T38_PARAMS, FaxChannel, MediaClock, type Endpoint, type MediaSpec } from '../../media/index.ts';
+import {
+  DEFAULT_T38_PARAMS,
+  FaxChannel,
+  MediaClock,
+  type Endpoint,
+  type MediaSpec,
+} from '../../media/index.ts';
 import { UsageError, type CliIo } from '../command.ts';
 
 export const MEDIA_USAGE = [
@@ -27,9 +33,17 @@ export const MEDIA_OPTIONS = {
   timeout: { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
-export function parseFaxArgs<O extends NonNullable<ParseArgsConfig['options']>>(args: readonly string[], options: O) {
+export function parseFaxArgs<O extends NonNullable<ParseArgsConfig['options']>>(
+  args: readonly string[],
+  options: O,
+) {
   try {
-    return parseArgs({ args: [...args], options: { ...MEDIA_OPTIONS, ...options }, allowPositionals: true, strict: true });
+    return parseArgs({
+      args: [...args],
+      options: { ...MEDIA_OPTIONS, ...options },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
@@ -38,14 +52,16 @@ export function parseFaxArgs<O extends NonNullable<ParseArgsConfig['options']>>(
 export function parseEndpoint(label: string, value: string | undefined): Endpoint {
   const match = value === undefined ? null : /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(value);
   const port = Number(match?.[2]);
-  if (!match?.[1] || !(port > 0 && port < 65536)) throw new UsageError(`${label} needs host:port, got ${value ?? 'nothing'}`);
+  if (!match?.[1] || !(port > 0 && port < 65536))
+    throw new UsageError(`${label} needs host:port, got ${value ?? 'nothing'}`);
   return { host: match[1], port };
 }
 
 function positiveNumber(label: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new UsageError(`${label} must be a non-negative number, got ${value}`);
+  if (!Number.isFinite(n) || n < 0)
+    throw new UsageError(`${label} must be a non-negative number, got ${value}`);
   return n;
 }
 
@@ -63,7 +79,11 @@ export function mediaChoice(values: Record<string, string | boolean | undefined>
   const secondaries = positiveNumber('--secondaries', values['secondaries'] as string | undefined, 3);
   const media: MediaSpec = values['audio']
     ? { kind: 'audio', law }
-    : { kind: 't38', params: { ...DEFAULT_T38_PARAMS, udpEc: secondaries > 0 ? 't38UDPRedundancy' : 't38UDPNoEC' }, secondaries };
+    : {
+        kind: 't38',
+        params: { ...DEFAULT_T38_PARAMS, udpEc: secondaries > 0 ? 't38UDPRedundancy' : 't38UDPNoEC' },
+        secondaries,
+      };
   return {
     media,
     ecm: !values['no-ecm'],
@@ -90,12 +110,26 @@ export async function runFax(options: FaxRunOptions, io: CliIo): Promise<number>
   });
   socket.on('error', () => undefined);
   const started = Date.now();
-  const channel = new FaxChannel({ media: options.media, job: options.job, calling: options.calling, ...(options.remote ? { remote: options.remote } : {}) }, socket, {
-    onNegotiated: (n) => io.out(`negotiated: ${n.bitRate} bit/s, ECM ${n.ecm ? 'on' : 'off'}, remote "${n.remoteIdent}"`),
-    onPageConfirmed: (p) =>
-      io.out(`page ${p.pageNumber} ${p.direction === 'send' ? 'confirmed by the far end' : 'received'}: ${p.resolution}, ${p.encoding}, ${p.length} rows, bad rows ${p.badRows}`),
-  });
-  io.out(`${options.job.direction === 'send' ? 'sending' : 'receiving'} on ${options.local.host}:${socket.address().port} (${options.media.kind})`);
+  const channel = new FaxChannel(
+    {
+      media: options.media,
+      job: options.job,
+      calling: options.calling,
+      ...(options.remote ? { remote: options.remote } : {}),
+    },
+    socket,
+    {
+      onNegotiated: (n) =>
+        io.out(`negotiated: ${n.bitRate} bit/s, ECM ${n.ecm ? 'on' : 'off'}, remote "${n.remoteIdent}"`),
+      onPageConfirmed: (p) =>
+        io.out(
+          `page ${p.pageNumber} ${p.direction === 'send' ? 'confirmed by the far end' : 'received'}: ${p.resolution}, ${p.encoding}, ${p.length} rows, bad rows ${p.badRows}`,
+        ),
+    },
+  );
+  io.out(
+    `${options.job.direction === 'send' ? 'sending' : 'receiving'} on ${options.local.host}:${socket.address().port} (${options.media.kind})`,
+  );
   await new Promise<void>((resolve) => {
     const clock = new MediaClock(() => {
       const timedOut = Date.now() - started > options.timeoutMs;

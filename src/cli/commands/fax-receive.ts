@@ -11,7 +11,7 @@ export const faxReceiveCommand: CliCommand = {
     '',
     '  --listen HOST:PORT    where to receive UDPTL/RTP',
     '  --out FILE            the TIFF file to write (one directory per page)',
-    '  --remote HOST:PORT    the far end\'s address (default: learnt from its first packet)',
+    "  --remote HOST:PORT    the far end's address (default: learnt from its first packet)",
     ...MEDIA_USAGE,
     '',
     'Prints each page as it is confirmed and a JSON summary; exit 0 when the fax succeeded.',
@@ -26,9 +26,21 @@ export const faxReceiveCommand: CliCommand = {
     if (!values.out) throw new UsageError('--out is required');
     const local = parseEndpoint('--listen', values.listen);
     const choice = mediaChoice(values);
-    const job = { direction: 'receive' as const, file: values.out, ecm: choice.ecm, ...(choice.ident ? { ident: choice.ident } : {}) };
+    const job = {
+      direction: 'receive' as const,
+      file: values.out,
+      ecm: choice.ecm,
+      ...(choice.ident ? { ident: choice.ident } : {}),
+    };
     return runFax(
-      { local, ...(values.remote ? { remote: parseEndpoint('--remote', values.remote) } : {}), media: choice.media, job, calling: false, timeoutMs: choice.timeoutMs },
+      {
+        local,
+        ...(values.remote ? { remote: parseEndpoint('--remote', values.remote) } : {}),
+        media: choice.media,
+        job,
+        calling: false,
+        timeoutMs: choice.timeoutMs,
+      },
       io,
     );
   },

@@ -13,7 +13,22 @@ function tiffFor(file: string, dir: string): string {
   if (!/\.pdf$/i.test(file)) return file;
   const out = path.join(dir, 'document.tif');
   const gs = findExecutable('gs', 'ghostscript');
-  execFileSync(gs, ['-q', '-dNOPAUSE', '-dBATCH', '-dSAFER', '-sDEVICE=tiffg4', '-r204x196', '-g1728x2200', '-dPDFFitPage', `-sOutputFile=${out}`, file], { timeout: 60_000 });
+  execFileSync(
+    gs,
+    [
+      '-q',
+      '-dNOPAUSE',
+      '-dBATCH',
+      '-dSAFER',
+      '-sDEVICE=tiffg4',
+      '-r204x196',
+      '-g1728x2200',
+      '-dPDFFitPage',
+      `-sOutputFile=${out}`,
+      file,
+    ],
+    { timeout: 60_000 },
+  );
   return out;
 }
 
@@ -23,7 +38,7 @@ export const faxSendCommand: CliCommand = {
   usage: [
     'usage: faxswitch fax send <file.tif|file.pdf> --to <host:port> [options]',
     '',
-    '  --to HOST:PORT        the far end\'s UDPTL/RTP address',
+    "  --to HOST:PORT        the far end's UDPTL/RTP address",
     '  --local HOST:PORT     our address (default 0.0.0.0:0, any port)',
     '  --first-page N        start at page N (resume after page N-1 was confirmed)',
     '  --header TEXT         page header line text (≤ 50 characters)',
@@ -41,10 +56,13 @@ export const faxSendCommand: CliCommand = {
     const file = positionals[0];
     if (!file || positionals.length > 1) throw new UsageError('give exactly one document to send');
     const remote = parseEndpoint('--to', values.to);
-    const local = values.local ? parseEndpoint('--local', values.local) : { host: remote.host.includes(':') ? '::' : '0.0.0.0', port: 0 };
+    const local = values.local
+      ? parseEndpoint('--local', values.local)
+      : { host: remote.host.includes(':') ? '::' : '0.0.0.0', port: 0 };
     const choice = mediaChoice(values);
     const firstPage = values['first-page'] === undefined ? 1 : Number(values['first-page']);
-    if (!Number.isInteger(firstPage) || firstPage < 1) throw new UsageError(`--first-page must be a page number, got ${values['first-page']}`);
+    if (!Number.isInteger(firstPage) || firstPage < 1)
+      throw new UsageError(`--first-page must be a page number, got ${values['first-page']}`);
     const dir = mkdtempSync(path.join(os.tmpdir(), 'faxswitch-send-'));
     try {
       const job = {
@@ -55,7 +73,10 @@ export const faxSendCommand: CliCommand = {
         ...(choice.ident ? { ident: choice.ident } : {}),
         ...(values.header ? { pageHeaderInfo: values.header } : {}),
       };
-      return await runFax({ local, remote, media: choice.media, job, calling: true, timeoutMs: choice.timeoutMs }, io);
+      return await runFax(
+        { local, remote, media: choice.media, job, calling: true, timeoutMs: choice.timeoutMs },
+        io,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -5,7 +5,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bitmapsEqual } from '../../../src/documents/index.ts';
 import type { ConfirmedPage, FaxJobOptions } from '../../../src/fax/index.ts';
-import { DEFAULT_T38_PARAMS, formatT38Media, MediaNode, parseT38Media, type MediaSpec } from '../../../src/media/index.ts';
+import {
+  DEFAULT_T38_PARAMS,
+  formatT38Media,
+  MediaNode,
+  parseT38Media,
+  type MediaSpec,
+} from '../../../src/media/index.ts';
 import { faxDocument, tiffPage } from '../../helpers/fax-documents.ts';
 import { makeTempDir } from '../../helpers/index.ts';
 import { startRtpengine, type Rtpengine } from '../../helpers/rtpengine.ts';
@@ -16,7 +22,13 @@ const dir = makeTempDir('faxswitch-rtpengine-');
 
 beforeAll(async () => {
   rtpengine = await startRtpengine(46000, 46999);
-  media = await MediaNode.start({ host: '127.0.0.1', portMin: 47000, portMax: 47999, maxChannels: 16, workers: 1 });
+  media = await MediaNode.start({
+    host: '127.0.0.1',
+    portMin: 47000,
+    portMax: 47999,
+    maxChannels: 16,
+    workers: 1,
+  });
 });
 
 afterAll(async () => {
@@ -45,9 +57,18 @@ async function callThroughRtpengine(callId: string, sender: MediaSpec, receiver:
   const sendJob: FaxJobOptions = { direction: 'send', file: doc, ecm, ident: 'RTPENGINE TEST' };
   const receiveJob: FaxJobOptions = { direction: 'receive', file: path.join(dir, `${callId}.tif`), ecm };
   const a = await media.openChannel({ media: sender, job: sendJob, calling: true });
-  const b = await media.openChannel({ media: receiver, job: receiveJob, calling: false }, { onPageConfirmed: (p) => received.push(p) });
+  const b = await media.openChannel(
+    { media: receiver, job: receiveJob, calling: false },
+    { onPageConfirmed: (p) => received.push(p) },
+  );
   const gatewayFlag = sender.kind === 't38' ? 'decode' : 'force';
-  const offer = await rtpengine.command({ command: 'offer', 'call-id': callId, 'from-tag': 'a', sdp: sdpFor(sender, a.localPort), 'T.38': [gatewayFlag] });
+  const offer = await rtpengine.command({
+    command: 'offer',
+    'call-id': callId,
+    'from-tag': 'a',
+    sdp: sdpFor(sender, a.localPort),
+    'T.38': [gatewayFlag],
+  });
   const answer = await rtpengine.command({
     command: 'answer',
     'call-id': callId,
@@ -56,11 +77,11 @@ async function callThroughRtpengine(callId: string, sender: MediaSpec, receiver:
     sdp: sdpFor(receiver, b.localPort),
     'T.38': [gatewayFlag],
   });
-  b.connect({ host: '127.0.0.1', port: remotePort(String(offer['sdp']), receiver.kind) });
-  a.connect({ host: '127.0.0.1', port: remotePort(String(answer['sdp']), sender.kind) });
+  b.connect({ host: '127.0.0.1', port: remotePort(offer['sdp'] as string, receiver.kind) });
+  a.connect({ host: '127.0.0.1', port: remotePort(answer['sdp'] as string, sender.kind) });
   const [sent, got] = await Promise.all([a.finished, b.finished]);
   await rtpengine.command({ command: 'delete', 'call-id': callId, 'from-tag': 'a' });
-  return { doc, sent: sent.result, got: got.result, received };
+  return { callId, doc, sent: sent.result, got: got.result, received };
 }
 
 describe('through rtpengine (T.38 ⇄ G.711 gateway)', () => {
@@ -72,11 +93,13 @@ describe('through rtpengine (T.38 ⇄ G.711 gateway)', () => {
       callThroughRtpengine('audio-to-t38-noecm', AUDIO, T38, false),
     ]);
     for (const call of calls) {
-      expect(call.sent.text).toBe('OK');
-      expect(call.got.text).toBe('OK');
-      expect(call.received).toHaveLength(1);
-      expect(call.received[0]?.remoteIdent).toBe('RTPENGINE TEST');
-      expect(bitmapsEqual(call.received[0]!.page!, tiffPage(call.doc, 1))).toBe(true);
+      const page = call.received[0];
+      const seen = `${call.callId}: ${call.sent.text} / ${call.got.text}, bad rows ${page?.badRows}`;
+      expect(call.sent.text, seen).toBe('OK');
+      expect(call.got.text, seen).toBe('OK');
+      expect(call.received, seen).toHaveLength(1);
+      expect(page?.remoteIdent, seen).toBe('RTPENGINE TEST');
+      expect(bitmapsEqual(page!.page!, tiffPage(call.doc, 1)), seen).toBe(true);
     }
     expect(calls.map((c) => c.got.stats.ecm)).toEqual([true, false, true, false]);
   });

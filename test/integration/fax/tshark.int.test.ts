@@ -61,31 +61,58 @@ describe('tshark decodes our UDPTL', () => {
       const outcome = t38Call({
         send: { file: faxDocument('standard', 1), ecm },
         receive: { file: path.join(dir, `rx-${ecm}.tif`), ecm },
-        tap: (datagram, from, tick) => records.push({ datagram, fromCaller: from === 'caller', ms: tick * 20 }),
+        tap: (datagram, from, tick) =>
+          records.push({ datagram, fromCaller: from === 'caller', ms: tick * 20 }),
       });
       expect(outcome.receiver?.text).toBe('OK');
       const file = path.join(dir, `udptl-ecm-${ecm}.pcap`);
       writeFileSync(file, pcap(records));
       const run = (capture: string, ...args: string[]) =>
-        execFileSync(tshark, ['-n', '-r', capture, '-d', `udp.port==${CALLER_PORT},t38`, ...args], { encoding: 'utf8', env: { ...process.env, HOME: dir } });
+        execFileSync(tshark, ['-n', '-r', capture, '-d', `udp.port==${CALLER_PORT},t38`, ...args], {
+          encoding: 'utf8',
+          env: { ...process.env, HOME: dir },
+        });
       const decoded = run(file, '-Y', 't38', '-T', 'fields', '-e', 't38.seq_number').trim().split('\n');
       expect(decoded.length).toBe(records.length);
       // Every malformed flag or expert note is on a byte-identical repeat of the previous datagram.
-      const noted = run(file, '-Y', '_ws.malformed || _ws.expert', '-T', 'fields', '-e', 'frame.number').trim().split('\n').filter(Boolean).map(Number);
+      const noted = run(file, '-Y', '_ws.malformed || _ws.expert', '-T', 'fields', '-e', 'frame.number')
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map(Number);
       const repeats = new Set(
-        records.flatMap((r, i) => (i > 0 && Buffer.compare(Buffer.from(r.datagram), Buffer.from(records[i - 1]!.datagram)) === 0 ? [i + 1] : [])),
+        records.flatMap((r, i) =>
+          i > 0 && Buffer.compare(Buffer.from(r.datagram), Buffer.from(records[i - 1]!.datagram)) === 0
+            ? [i + 1]
+            : [],
+        ),
       );
       expect(noted.filter((frame) => !repeats.has(frame))).toEqual([]);
       expect(repeats.size).toBeGreaterThan(0);
       // Without the repeats (editcap -D drops identical packets) Wireshark has nothing to say.
       const deduped = path.join(dir, `udptl-ecm-${ecm}-dedup.pcap`);
       execFileSync(findExecutable('editcap', 'wireshark-common'), ['-D', '10', file, deduped]);
-      expect(run(deduped, '-Y', '_ws.malformed || _ws.expert', '-T', 'fields', '-e', 'frame.number').trim()).toBe('');
+      expect(
+        run(deduped, '-Y', '_ws.malformed || _ws.expert', '-T', 'fields', '-e', 'frame.number').trim(),
+      ).toBe('');
       // The dissector saw the real T.30 dialogue inside (Wireshark numbers FCFs bit-reversed:
       // DIS 1, DCS 65, MCF 49, DCN 95) and our redundancy on most packets.
-      const fcfs = new Set(run(file, '-Y', 't30.FacsimileControl', '-T', 'fields', '-e', 't30.FacsimileControl').trim().split('\n').map(Number));
+      const fcfs = new Set(
+        run(file, '-Y', 't30.FacsimileControl', '-T', 'fields', '-e', 't30.FacsimileControl')
+          .trim()
+          .split('\n')
+          .map(Number),
+      );
       expect([...fcfs]).toEqual(expect.arrayContaining([1, 65, 49, 95]));
-      const redundancy = run(file, '-Y', 't38.secondary_ifp_packets_item_element', '-T', 'fields', '-e', 'frame.number').trim();
+      const redundancy = run(
+        file,
+        '-Y',
+        't38.secondary_ifp_packets_item_element',
+        '-T',
+        'fields',
+        '-e',
+        'frame.number',
+      ).trim();
       expect(redundancy.split('\n').length).toBeGreaterThan(records.length / 2);
     });
   }

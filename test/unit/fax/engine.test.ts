@@ -1,9 +1,11 @@
 // The fax engine end to end in simulated time: real SpanDSP sessions exchanging real UDPTL or G.711
-// in memory. Every received page is decoded by libtiff and compared pixel by pixel with the page
-// ghostscript rendered, which is what a recipient would see.
+// in memory. Every received page (as the engine's page hook hands it up, decoded by libtiff) is
+// compared pixel by pixel with the page ghostscript rendered (decoded by our own codec): what a
+// recipient would see, checked by two independent decoders.
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bitmapsEqual, type FaxResolution } from '../../../src/documents/index.ts';
+import { bitmapsEqual, readTiff, type FaxResolution } from '../../../src/documents/index.ts';
 import { FaxRetryableError, type ConfirmedPage } from '../../../src/fax/index.ts';
 import { faxDocument, tiffPage } from '../../helpers/fax-documents.ts';
 import { makeTempDir } from '../../helpers/index.ts';
@@ -30,7 +32,10 @@ describe('T.38 terminal ⇄ T.38 terminal over our UDPTL', () => {
   for (const ecm of [true, false]) {
     it(`sends 3 fine pages pixel-identical with ECM ${ecm ? 'on' : 'off'}`, () => {
       const doc = faxDocument('fine', 3);
-      const outcome = t38Call({ send: { file: doc, ecm, ident: '+1 555 0100' }, receive: { file: rxFile(), ecm, ident: '+1 555 0199' } });
+      const outcome = t38Call({
+        send: { file: doc, ecm, ident: '+1 555 0100' },
+        receive: { file: rxFile(), ecm, ident: '+1 555 0199' },
+      });
       expectPagesIdentical(outcome, doc);
       expect(outcome.sentPages.map((p) => p.pageNumber)).toEqual([1, 2, 3]);
       expect(outcome.receivedPages.every((p) => p.remoteIdent === '+1 555 0100')).toBe(true);
@@ -54,24 +59,50 @@ describe('T.38 terminal ⇄ T.38 terminal over our UDPTL', () => {
   for (const loss of [0.02, 0.1, 0.3]) {
     it(`survives ${loss * 100}% packet loss with reordering thanks to 3 secondaries (ECM)`, () => {
       const doc = faxDocument('fine', 2);
-      const outcome = t38Call({ send: { file: doc }, receive: { file: rxFile() }, link: { loss, reorder: 0.05, seed: 7 } });
+      const outcome = t38Call({
+        send: { file: doc },
+        receive: { file: rxFile() },
+        link: { loss, reorder: 0.05, seed: 7 },
+      });
       expectPagesIdentical(outcome, doc);
     });
   }
 
   it('survives 10% loss with FEC instead of redundancy', () => {
     const doc = faxDocument('fine', 1);
-    const outcome = t38Call({ send: { file: doc }, receive: { file: rxFile() }, errorCorrection: { mode: 'fec', span: 3, entries: 3 }, link: { loss: 0.1, seed: 3 } });
+    const outcome = t38Call({
+      send: { file: doc },
+      receive: { file: rxFile() },
+      errorCorrection: { mode: 'fec', span: 3, entries: 3 },
+      link: { loss: 0.1, seed: 3 },
+    });
     expectPagesIdentical(outcome, doc);
   });
 
   it('fails at 30% loss without error recovery, with a retryable typed error', () => {
     const doc = faxDocument('fine', 2);
-    const outcome = t38Call({ send: { file: doc }, receive: { file: rxFile() }, errorCorrection: { mode: 'none' }, link: { loss: 0.3, seed: 5 } });
+    const outcome = t38Call({
+      send: { file: doc },
+      receive: { file: rxFile() },
+      errorCorrection: { mode: 'none' },
+      link: { loss: 0.3, seed: 5 },
+    });
     expect(outcome.sender?.ok).toBe(false);
     expect(outcome.sender?.error).toBeInstanceOf(FaxRetryableError);
     expect(outcome.sender?.error?.message).toMatch(/T30_ERR_/);
   });
+
+  for (const ecm of [true, false]) {
+    it(`writes a received file our codec reads back to the hooked pages (${ecm ? 'MMR, ECM' : 'MR, no ECM'})`, () => {
+      const doc = faxDocument('fine', 2);
+      const file = rxFile();
+      const outcome = t38Call({ send: { file: doc, ecm }, receive: { file, ecm } });
+      const stored = readTiff(readFileSync(file));
+      expect(stored).toHaveLength(2);
+      expect(outcome.receivedPages.map((p) => p.encoding)).toEqual(ecm ? ['MMR', 'MMR'] : ['MR', 'MR']);
+      stored.forEach((page, i) => expect(bitmapsEqual(page, outcome.receivedPages[i]!.page!)).toBe(true));
+    });
+  }
 
   it('resumes from page 2: sends only pages 2–3 and numbers them as document pages', () => {
     const doc = faxDocument('fine', 3);
@@ -98,7 +129,10 @@ describe('T.38 terminal ⇄ T.38 terminal over our UDPTL', () => {
 });
 
 describe('audio terminal ⇄ audio terminal over G.711', () => {
-  for (const [law, ecm] of [['pcma', true], ['pcmu', false]] as const) {
+  for (const [law, ecm] of [
+    ['pcma', true],
+    ['pcmu', false],
+  ] as const) {
     it(`sends 2 pages pixel-identical over ${law}, ECM ${ecm ? 'on' : 'off'}`, () => {
       const doc = faxDocument('fine', 2);
       const outcome = audioCall({ send: { file: doc, ecm }, receive: { file: rxFile(), ecm }, law });
@@ -113,7 +147,12 @@ describe('T.38 ⇄ gateway ⇄ audio', () => {
     for (const ecm of [true, false]) {
       it(`delivers pixel-identical pages with the T.38 side as ${t38Side}, ECM ${ecm ? 'on' : 'off'}`, () => {
         const doc = faxDocument('fine', 2);
-        const outcome = gatewayCall({ t38Side, send: { file: doc, ecm }, receive: { file: rxFile(), ecm }, link: { loss: 0.02, seed: 9 } });
+        const outcome = gatewayCall({
+          t38Side,
+          send: { file: doc, ecm },
+          receive: { file: rxFile(), ecm },
+          link: { loss: 0.02, seed: 9 },
+        });
         expectPagesIdentical(outcome, doc);
       });
     }

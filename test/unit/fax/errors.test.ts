@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { RetryableError, TerminalError } from '../../../cluster/index.ts';
-import { faxErrorFromCompletion, FaxRetryableError, FaxTerminalError, nativeBinding, t30CodeName } from '../../../src/fax/index.ts';
+import {
+  faxErrorFromCompletion,
+  FaxRetryableError,
+  FaxTerminalError,
+  nativeBinding,
+  t30CodeName,
+} from '../../../src/fax/index.ts';
 
 describe('T.30 completion codes → typed errors', () => {
   it('numbers codes exactly as the installed SpanDSP does (its own texts line up)', () => {
@@ -20,11 +26,15 @@ describe('T.30 completion codes → typed errors', () => {
     expect(dropped).toBeInstanceOf(FaxRetryableError);
     expect(dropped).toBeInstanceOf(RetryableError);
     expect(dropped).toMatchObject({ retryable: true, code: 49, codeName: 'CALLDROPPED', pagesConfirmed: 3 });
-    expect(dropped.message).toBe('fax failed: The call dropped prematurely (T30_ERR_CALLDROPPED) after 3 confirmed page(s)');
+    expect(dropped.message).toBe(
+      'fax failed: The call dropped prematurely (T30_ERR_CALLDROPPED) after 3 confirmed page(s)',
+    );
     const size = faxErrorFromCompletion(12, 'Far end cannot receive at the size of image', 0);
     expect(size).toBeInstanceOf(FaxTerminalError);
     expect(size).toBeInstanceOf(TerminalError);
-    expect(faxErrorFromCompletion(6, 'Failed to train with any of the compatible modems', 0).retryable).toBe(true);
+    expect(faxErrorFromCompletion(6, 'Failed to train with any of the compatible modems', 0).retryable).toBe(
+      true,
+    );
     expect(faxErrorFromCompletion(999, 'future', 0).retryable).toBe(true);
   });
 });

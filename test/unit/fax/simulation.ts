@@ -9,7 +9,14 @@ import {
   type FaxJobOptions,
   type FaxResult,
 } from '../../../src/fax/index.ts';
-import { g711Decode, g711Encode, UdptlReceiver, UdptlSender, type ErrorCorrection, type G711Law } from '../../../src/media/index.ts';
+import {
+  g711Decode,
+  g711Encode,
+  UdptlReceiver,
+  UdptlSender,
+  type ErrorCorrection,
+  type G711Law,
+} from '../../../src/media/index.ts';
 
 /** mulberry32: a small seeded PRNG, so a given loss pattern is the same on every run. */
 export function seededRandom(seed: number): () => number {
@@ -72,6 +79,26 @@ export interface CallOutcome {
 
 const MAX_TICKS = 5 * 60 * 50; // five simulated minutes
 
+/** Ends both terminals, collects what each side saw, frees SpanDSP's state. */
+function finishCall(
+  sender: T38Terminal | AudioTerminal,
+  receiver: T38Terminal | AudioTerminal,
+  pages: { sentPages: ConfirmedPage[]; receivedPages: ConfirmedPage[] },
+  ticks: number,
+): CallOutcome {
+  sender.hangUp();
+  receiver.hangUp();
+  const outcome = {
+    sender: sender.result,
+    receiver: receiver.result,
+    ...pages,
+    simulatedSeconds: ticks / 50,
+  };
+  sender.release();
+  receiver.release();
+  return outcome;
+}
+
 interface UdptlSide {
   readonly terminal: { receiveIfp(ifp: Uint8Array, seq: number): void };
   readonly sender: UdptlSender;
@@ -84,7 +111,10 @@ function udptlSide(ec: ErrorCorrection, link: SimulatedLink) {
 }
 
 /** Sends each IFP through our UDPTL framing, `count` identical copies, as on the wire. */
-function transmitter(side: { sender: UdptlSender; link: SimulatedLink }, tap?: (datagram: Uint8Array) => void) {
+function transmitter(
+  side: { sender: UdptlSender; link: SimulatedLink },
+  tap?: (datagram: Uint8Array) => void,
+) {
   return (ifp: Uint8Array, count: number) => {
     const datagram = side.sender.next(ifp);
     for (let i = 0; i < Math.max(1, count); i++) {
@@ -148,12 +178,7 @@ export function t38Call(options: T38CallOptions): CallOutcome {
     pump(b.link, { receiver: a.receiver, terminal: caller });
     if (doneA && doneB) break;
   }
-  caller.hangUp();
-  callee.hangUp();
-  const outcome = { sender: caller.result, receiver: callee.result, sentPages, receivedPages, simulatedSeconds: tick / 50 };
-  caller.release();
-  callee.release();
-  return outcome;
+  return finishCall(caller, callee, { sentPages, receivedPages }, tick);
 }
 
 /** An 8 kHz audio path through G.711: 160 samples per tick, encoded and decoded like RTP. */
@@ -164,7 +189,10 @@ class G711Path {
   constructor(law: G711Law) {
     this.law = law;
   }
-  carry(from: { transmitAudio(out: Int16Array): number }, to: { receiveAudio(samples: Int16Array): void }): void {
+  carry(
+    from: { transmitAudio(out: Int16Array): number },
+    to: { receiveAudio(samples: Int16Array): void },
+  ): void {
     const out = new Int16Array(160);
     const n = from.transmitAudio(out);
     out.fill(0, n);
@@ -183,8 +211,16 @@ export interface AudioCallOptions {
 export function audioCall(options: AudioCallOptions): CallOutcome {
   const sentPages: ConfirmedPage[] = [];
   const receivedPages: ConfirmedPage[] = [];
-  const caller = new AudioTerminal({ calling: true, job: { direction: 'send', ...options.send }, events: { onPageConfirmed: (p) => sentPages.push(p) } });
-  const callee = new AudioTerminal({ calling: false, job: { direction: 'receive', ...options.receive }, events: { onPageConfirmed: (p) => receivedPages.push(p) } });
+  const caller = new AudioTerminal({
+    calling: true,
+    job: { direction: 'send', ...options.send },
+    events: { onPageConfirmed: (p) => sentPages.push(p) },
+  });
+  const callee = new AudioTerminal({
+    calling: false,
+    job: { direction: 'receive', ...options.receive },
+    events: { onPageConfirmed: (p) => receivedPages.push(p) },
+  });
   const forward = new G711Path(options.law ?? 'pcma');
   const backward = new G711Path(options.law ?? 'pcma');
   let tick = 0;
@@ -192,10 +228,7 @@ export function audioCall(options: AudioCallOptions): CallOutcome {
     forward.carry(caller, callee);
     backward.carry(callee, caller);
   }
-  const outcome = { sender: caller.result, receiver: callee.result, sentPages, receivedPages, simulatedSeconds: tick / 50 };
-  caller.release();
-  callee.release();
-  return outcome;
+  return finishCall(caller, callee, { sentPages, receivedPages }, tick);
 }
 
 export interface GatewayCallOptions extends T38CallOptions {
@@ -222,7 +255,11 @@ export function gatewayCall(options: GatewayCallOptions): CallOutcome {
     transmit: transmitter(toGateway),
     events: senderIsT38 ? onSent : onReceived,
   });
-  const audio = new AudioTerminal({ calling: !senderIsT38, job: senderIsT38 ? receiveJob : sendJob, events: senderIsT38 ? onReceived : onSent });
+  const audio = new AudioTerminal({
+    calling: !senderIsT38,
+    job: senderIsT38 ? receiveJob : sendJob,
+    events: senderIsT38 ? onReceived : onSent,
+  });
   const gateway = new T38Gateway({ ecm: true, transmit: transmitter(toTerminal) });
   const forward = new G711Path(options.law ?? 'pcmu');
   const backward = new G711Path(options.law ?? 'pcmu');
@@ -235,13 +272,7 @@ export function gatewayCall(options: GatewayCallOptions): CallOutcome {
     pump(toTerminal.link, { receiver: toTerminal.receiver, terminal: t38 });
     if (t38Done && audio.done) break;
   }
-  t38.hangUp();
-  audio.hangUp();
-  const sender = senderIsT38 ? t38.result : audio.result;
-  const receiver = senderIsT38 ? audio.result : t38.result;
-  const outcome = { sender, receiver, sentPages, receivedPages, simulatedSeconds: tick / 50 };
-  t38.release();
-  audio.release();
   gateway.release();
-  return outcome;
+  const [sender, receiver] = senderIsT38 ? [t38, audio] : [audio, t38];
+  return finishCall(sender, receiver, { sentPages, receivedPages }, tick);
 }

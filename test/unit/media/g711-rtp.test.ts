@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { decodeRtp, encodeRtp, g711Decode, g711Encode, JitterBuffer, RtpDecodeError } from '../../../src/media/index.ts';
+import {
+  decodeRtp,
+  encodeRtp,
+  g711Decode,
+  g711Encode,
+  JitterBuffer,
+  RtpDecodeError,
+} from '../../../src/media/index.ts';
 
 describe('G.711', () => {
   it('matches the ITU reference code points', () => {
@@ -19,7 +26,9 @@ describe('G.711', () => {
   });
 
   it('keeps quantisation error within the segment step (signal-to-noise of a tone)', () => {
-    const tone = Int16Array.from({ length: 800 }, (_, i) => Math.round(8000 * Math.sin((2 * Math.PI * 1800 * i) / 8000)));
+    const tone = Int16Array.from({ length: 800 }, (_, i) =>
+      Math.round(8000 * Math.sin((2 * Math.PI * 1800 * i) / 8000)),
+    );
     for (const law of ['pcmu', 'pcma'] as const) {
       const back = g711Decode(law, g711Encode(law, tone));
       let signal = 0;
@@ -35,8 +44,21 @@ describe('G.711', () => {
 
 describe('RTP', () => {
   it('round-trips a packet and skips CSRCs and padding', () => {
-    const bytes = encodeRtp({ payloadType: 8, seq: 65535, timestamp: 0xfffffff0, ssrc: 0xdeadbeef, marker: true, payload: Uint8Array.of(1, 2, 3) });
-    expect(decodeRtp(bytes)).toMatchObject({ payloadType: 8, seq: 65535, timestamp: 0xfffffff0, ssrc: 0xdeadbeef, marker: true });
+    const bytes = encodeRtp({
+      payloadType: 8,
+      seq: 65535,
+      timestamp: 0xfffffff0,
+      ssrc: 0xdeadbeef,
+      marker: true,
+      payload: Uint8Array.of(1, 2, 3),
+    });
+    expect(decodeRtp(bytes)).toMatchObject({
+      payloadType: 8,
+      seq: 65535,
+      timestamp: 0xfffffff0,
+      ssrc: 0xdeadbeef,
+      marker: true,
+    });
     const withCsrcAndPadding = Uint8Array.of(0xa1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 9, 9, 9, 9, 7, 7, 0, 2);
     expect([...decodeRtp(withCsrcAndPadding).payload]).toEqual([7, 7]);
   });
@@ -56,7 +78,15 @@ describe('RTP', () => {
     jb.push(11, Uint8Array.of(11)); // reordered
     jb.push(14, Uint8Array.of(14)); // 13 lost
     const played = Array.from({ length: 7 }, () => jb.pop());
-    expect(played.map((p) => (p.priming ? 'prime' : (p.payload?.[0] ?? 'gap')))).toEqual(['prime', 'prime', 10, 11, 12, 'gap', 14]);
+    expect(played.map((p) => (p.priming ? 'prime' : (p.payload?.[0] ?? 'gap')))).toEqual([
+      'prime',
+      'prime',
+      10,
+      11,
+      12,
+      'gap',
+      14,
+    ]);
     jb.push(12, Uint8Array.of(12)); // far too late
     expect(jb.stats.late).toBe(1);
   });

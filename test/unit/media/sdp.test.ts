@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { answerT38, DEFAULT_T38_PARAMS, errorCorrectionFor, formatT38Media, parseT38Media, SdpError } from '../../../src/media/index.ts';
+import {
+  answerT38,
+  DEFAULT_T38_PARAMS,
+  errorCorrectionFor,
+  formatT38Media,
+  parseT38Media,
+  SdpError,
+} from '../../../src/media/index.ts';
 
 const RTPENGINE_OFFER = [
   'v=0',

@@ -1,11 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { decodeUdptl, encodeUdptl, UdptlDecodeError, UdptlReceiver, UdptlSender } from '../../../src/media/index.ts';
+import {
+  decodeUdptl,
+  encodeUdptl,
+  UdptlDecodeError,
+  UdptlReceiver,
+  UdptlSender,
+} from '../../../src/media/index.ts';
 
 const ifp = (n: number, length = 5) => Uint8Array.from({ length }, (_, i) => (n * 31 + i) & 0xff);
 
 describe('UDPTL framing (aligned PER)', () => {
   it('encodes the sequence number, primary IFP and redundancy exactly as T.38 Annex says', () => {
-    const bytes = encodeUdptl({ seq: 0x0102, primary: Uint8Array.of(0x06, 0x00), secondaries: [Uint8Array.of(0x04)] });
+    const bytes = encodeUdptl({
+      seq: 0x0102,
+      primary: Uint8Array.of(0x06, 0x00),
+      secondaries: [Uint8Array.of(0x04)],
+    });
     expect([...bytes]).toEqual([0x01, 0x02, 0x02, 0x06, 0x00, 0x00, 0x01, 0x01, 0x04]);
   });
 
@@ -36,7 +46,10 @@ describe('UDPTL framing (aligned PER)', () => {
 
 describe('UdptlSender', () => {
   it('carries the previous IFPs newest first and drops them to respect T38FaxMaxDatagram', () => {
-    const sender = new UdptlSender({ errorCorrection: { mode: 'redundancy', secondaries: 3 }, maxDatagram: 22 }); // 2 + 6 + 2 + 2×6: room for two of three
+    const sender = new UdptlSender({
+      errorCorrection: { mode: 'redundancy', secondaries: 3 },
+      maxDatagram: 22,
+    }); // 2 + 6 + 2 + 2×6: room for two of three
     for (let n = 0; n < 4; n++) sender.next(ifp(n));
     const packet = decodeUdptl(sender.next(ifp(4)));
     expect(packet.seq).toBe(4);
