@@ -4,7 +4,7 @@
 // Limits: width, height, input bytes and a wall-clock budget checked every few rows.
 import { type Bitmap } from '../page.ts';
 import { DecodeTimeoutError, ImageLimitError } from '../image-errors.ts';
-import { BitReader, CONSUMED_MASK, peekBits, readRunAt, RUN_SHIFT } from './bit-reader.ts';
+import { BitReader, CONSUMED_MASK, peekShort, peekTiny, readRunAt, RUN_SHIFT } from './bit-reader.ts';
 import { changesCapacity, changesToRow, findB1, SENTINELS } from './lines.ts';
 import {
   checkHeight,
@@ -263,7 +263,17 @@ class PageDecoder {
     let bi = 0;
     line: while (a0 < width) {
       bi = findB1(ref, bi, a0, color);
-      const entry = MODE_LOOKUP[peekBits(data, pos, MODE_PEEK_BITS)]!;
+      const modeBits = peekTiny(data, pos, MODE_PEEK_BITS);
+      if (modeBits >= 1 << (MODE_PEEK_BITS - 1)) {
+        // V0 ('1'), by far the most frequent code: no table, no mode dispatch.
+        pos++;
+        const a1 = ref[bi]!;
+        out[count++] = a1;
+        a0 = a1;
+        color ^= 1;
+        continue;
+      }
+      const entry = MODE_LOOKUP[modeBits]!;
       if (entry === 0) break;
       pos += entry & 15;
       const mode = entry >>> 4;
@@ -284,7 +294,7 @@ class PageDecoder {
           const peek = black ? BLACK_PEEK_BITS : WHITE_PEEK_BITS;
           let run = 0;
           for (;;) {
-            const code = table[peekBits(data, pos, peek)]!;
+            const code = table[peekShort(data, pos, peek)]!;
             if (code === 0) break line;
             pos += code & 31;
             run += code >>> 5;
