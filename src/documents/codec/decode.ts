@@ -3,7 +3,7 @@
 // next EOL; MMR has no EOLs, so a corrupt line ends the page and the rest is reported missing.
 // Limits: width, height, input bytes and a wall-clock budget checked every few rows.
 import { type Bitmap } from '../page.ts';
-import { DecodeTimeoutError, ImageLimitError } from '../image-errors.ts';
+import { DecodeTimeoutError, ImageLimitError, InvalidImageError } from '../image-errors.ts';
 import { BitReader, CONSUMED_MASK, peekShort, peekTiny, readRunAt, RUN_SHIFT } from './bit-reader.ts';
 import { changesCapacity, changesToRow, findB1, SENTINELS } from './lines.ts';
 import {
@@ -122,7 +122,7 @@ class PageDecoder {
       this.longestBadRun = Math.max(this.longestBadRun, this.badRun + missingRows);
       this.problem ??= `data ended after ${this.rows} of ${height} rows`;
     }
-    if (height === 0) throw new ImageLimitError('page contains no rows');
+    if (height === 0) throw new InvalidImageError('the fax data contains no rows');
     const data =
       this.data.length === height * this.rowBytes ? this.data : this.data.slice(0, height * this.rowBytes);
     return {
@@ -183,7 +183,8 @@ class PageDecoder {
     const reader = this.reader;
     while (this.rows < this.maxRows) {
       this.checkClock();
-      if (this.knownHeight === undefined && (reader.atEnd || reader.atEol())) break; // EOFB
+      // EOFB (or the end) before the expected height: the missing rows are reported by run().
+      if (reader.atEnd || reader.atEol()) break;
       const count = this.decode2D();
       if (count < 0 || reader.pos > reader.endBit) {
         // Without EOLs there is no way back into step: stop the page here.
