@@ -128,9 +128,9 @@ function encode1D(writer: BitWriter, changes: Int32Array, count: number, width: 
     const next = i < count ? changes[i]! : width;
     const codes = i & 1 ? BLACK_RUN_CODES : WHITE_RUN_CODES;
     const run = next - position;
-    const runBits = codes.bits[run]!;
-    acc = (acc << runBits) | codes.code[run]!;
-    bits += runBits;
+    const packed = codes[run]!;
+    acc = (acc << (packed & 31)) | (packed >>> 5);
+    bits += packed & 31;
     while (bits >= 8) {
       bits -= 8;
       out[length++] = acc >>> bits;
@@ -211,14 +211,15 @@ function encode2D(writer: BitWriter, line: Int32Array, ref: Int32Array, width: n
         bits -= 8;
         out[length++] = acc >>> bits;
       }
-      acc = (acc << firstCodes.bits[first]!) | firstCodes.code[first]!;
-      bits += firstCodes.bits[first]!;
+      const firstCode = firstCodes[first]!;
+      acc = (acc << (firstCode & 31)) | (firstCode >>> 5);
+      bits += firstCode & 31;
       while (bits >= 8) {
         bits -= 8;
         out[length++] = acc >>> bits;
       }
-      code = secondCodes.code[second]!;
-      count = secondCodes.bits[second]!;
+      code = secondCodes[second]! >>> 5;
+      count = secondCodes[second]! & 31;
       a0 = a2;
       ai += 2;
     }
