@@ -272,6 +272,7 @@ class PageDecoder {
         out[count++] = a1;
         a0 = a1;
         color ^= 1;
+        bi++; // the next b1 is usually the next reference change: findB1 then only confirms it
         continue;
       }
       const entry = MODE_LOOKUP[modeBits]!;
@@ -284,6 +285,7 @@ class PageDecoder {
         out[count++] = a1;
         a0 = a1;
         color ^= 1;
+        bi++;
       } else if (mode === MODE_PASS) {
         a0 = ref[bi + 1]!;
       } else if (mode === MODE_HORIZONTAL) {

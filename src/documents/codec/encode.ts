@@ -183,6 +183,7 @@ function encode2D(writer: BitWriter, line: Int32Array, ref: Int32Array, width: n
       a0 = a1;
       color ^= 1;
       ai++;
+      bi++; // the next b1 is usually the next reference change: findB1 then only confirms it
     } else {
       const a2 = line[ai + 1]!;
       const first = a1 - (a0 < 0 ? 0 : a0);
