@@ -5,7 +5,7 @@
 import { type Bitmap } from '../page.ts';
 import { DecodeTimeoutError, ImageLimitError, InvalidImageError } from '../image-errors.ts';
 import { BitReader, CONSUMED_MASK, peekShort, peekTiny, readRunAt, RUN_SHIFT } from './bit-reader.ts';
-import { changesCapacity, changesToRow, findB1, SENTINELS } from './lines.ts';
+import { changesCapacity, changesToRow, endLine, findB1, SENTINELS } from './lines.ts';
 import {
   checkHeight,
   checkWidth,
@@ -244,7 +244,7 @@ class PageDecoder {
     }
     reader.pos = pos;
     if (a0 !== width) return -1;
-    return withSentinels(out, count, width);
+    return endLine(out, count, width);
   }
 
   /**
@@ -316,7 +316,7 @@ class PageDecoder {
     }
     reader.pos = pos;
     if (a0 < width) return -1;
-    return withSentinels(out, count, width);
+    return endLine(out, count, width);
   }
 
   /** Marks the last accepted line bad after all: the line before takes its place. */
@@ -374,10 +374,4 @@ class PageDecoder {
       );
     }
   }
-}
-
-/** Four entries equal to the width end every line (see SENTINELS in lines.ts). */
-function withSentinels(changes: Int32Array, count: number, width: number): number {
-  changes.fill(width, count, count + SENTINELS);
-  return count;
 }
