@@ -1,7 +1,8 @@
 // Reads TIFF files (Class F and any bilevel TIFF with strips) into pages. The IFD chain, every
 // offset and every count is checked against the file before anything is read or allocated, so a
 // hostile header fails fast with a typed error naming the page. Limits: file bytes, pages,
-// dimensions (fax widths unless `allowAnyWidth`) and a decode time budget per page.
+// dimensions (fax widths unless `allowAnyWidth`), decoded bytes of all pages, and decode time
+// per page and per document.
 import { type Bitmap, type FaxPage, type FaxResolution } from '../page.ts';
 import {
   DecodeTimeoutError,
@@ -185,13 +186,14 @@ class TiffStructure {
     return fields;
   }
 
-  /** Integer values of a BYTE/SHORT/LONG field (RATIONALs as their quotient). */
-  values(field: Field): number[] {
+  /** The first `limit` values of a field (a hostile count never sizes an array). */
+  values(field: Field, limit: number): number[] {
     const result: number[] = [];
-    for (let i = 0; i < field.count; i++) result.push(this.value(field, i));
+    for (let i = 0; i < Math.min(field.count, limit); i++) result.push(this.value(field, i));
     return result;
   }
 
+  /** One integer value of a BYTE/SHORT/LONG field (a RATIONAL as its quotient). */
   value(field: Field, index: number): number {
     const at = field.valueOffset;
     switch (field.type) {
@@ -275,11 +277,11 @@ function describePage(
     throw invalid(`${offsetsField.count} strips for ${stripCount} needed`);
   }
   const countsField = fields.get(TAG.StripByteCounts);
-  const stripOffsets = tiff.values(offsetsField).slice(0, stripCount);
+  const stripOffsets = tiff.values(offsetsField, stripCount);
   const stripCounts =
     countsField === undefined || countsField.count < stripCount
       ? stripOffsets.map((offset) => tiff.file.length - offset) // lost counts: read to the end
-      : tiff.values(countsField).slice(0, stripCount);
+      : tiff.values(countsField, stripCount);
   const unit = one(TAG.ResolutionUnit, RESOLUTION_UNIT.inch);
   return {
     page,
