@@ -1,7 +1,7 @@
 // Encodes a Bitmap as T.4 MH/MR, T.6 MMR or TIFF CCITT RLE. Each row is turned into its changing
 // elements once; MR and MMR code against the previous row's elements, which are kept and swapped,
-// never recomputed. Output is what libtiff writes for the same options (EOL before every T.4
-// line, optional byte-aligned EOLs, optional RTC; EOFB after MMR).
+// never recomputed. The stream layout is libtiff's (EOL before every T.4 line, optional
+// byte-aligned EOLs, optional RTC; EOFB after MMR); libtiff reads it back pixel for pixel.
 import { type Bitmap } from '../page.ts';
 import { BitWriter, runBits } from './bit-writer.ts';
 import { changesCapacity, findB1, rowToChanges, SENTINELS, wordView } from './lines.ts';
