@@ -20,10 +20,12 @@ export {
   decodePage,
   encodePage,
   DEFAULT_CODEC_LIMITS,
+  DEFAULT_DOCUMENT_LIMITS,
   type DecodeOptions,
   type DecodeResult,
   type EncodeOptions,
   type CodecLimits,
+  type DocumentLimits,
   type CodingScheme,
   type FillOrder,
 } from './codec/index.ts';

@@ -94,6 +94,20 @@ export function peekBits(data: Uint8Array, pos: number, bits: number): number {
   return (word << (pos & 7)) >>> (32 - bits);
 }
 
+/** Up to 17 bits at `pos` from three bytes (run codes: at most 13 bits). */
+export function peekShort(data: Uint8Array, pos: number, bits: number): number {
+  const i = pos >>> 3;
+  const window = ((data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!) << (pos & 7);
+  return (window & 0xffffff) >>> (24 - bits);
+}
+
+/** Up to 9 bits at `pos` from two bytes (mode codes: at most 7 bits). */
+export function peekTiny(data: Uint8Array, pos: number, bits: number): number {
+  const i = pos >>> 3;
+  const window = ((data[i]! << 8) | data[i + 1]!) << (pos & 7);
+  return (window & 0xffff) >>> (16 - bits);
+}
+
 /** Shift that packs a run's bit count below its length in `readRunAt`'s result. */
 export const RUN_SHIFT = 12;
 export const CONSUMED_MASK = (1 << RUN_SHIFT) - 1;
@@ -109,7 +123,7 @@ export function readRunAt(data: Uint8Array, pos: number, color: number, width: n
   let run = 0;
   let p = pos;
   for (;;) {
-    const entry = table[peekBits(data, p, peek)]!;
+    const entry = table[peekShort(data, p, peek)]!;
     if (entry === 0) return -1;
     p += entry & 31;
     const value = entry >>> 5;

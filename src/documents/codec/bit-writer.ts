@@ -52,7 +52,8 @@ export class BitWriter {
       this.put(MAKEUP_2560_CODE, MAKEUP_2560_BITS);
       left -= MAX_MAKEUP;
     }
-    this.put(codes.code[left]!, codes.bits[left]!);
+    const packed = codes[left]!;
+    this.put(packed >>> 5, packed & 31);
   }
 
   padToByte(): void {
@@ -85,5 +86,5 @@ export function runBits(codes: RunCodes, run: number): number {
     bits += MAKEUP_2560_BITS;
     left -= MAX_MAKEUP;
   }
-  return bits + codes.bits[left]!;
+  return bits + (codes[left]! & 31);
 }

@@ -3,9 +3,9 @@
 // next EOL; MMR has no EOLs, so a corrupt line ends the page and the rest is reported missing.
 // Limits: width, height, input bytes and a wall-clock budget checked every few rows.
 import { type Bitmap } from '../page.ts';
-import { DecodeTimeoutError, ImageLimitError } from '../image-errors.ts';
-import { BitReader, CONSUMED_MASK, peekBits, readRunAt, RUN_SHIFT } from './bit-reader.ts';
-import { changesCapacity, changesToRow, findB1, SENTINELS } from './lines.ts';
+import { DecodeTimeoutError, ImageLimitError, InvalidImageError } from '../image-errors.ts';
+import { BitReader, CONSUMED_MASK, peekShort, peekTiny, readRunAt, RUN_SHIFT } from './bit-reader.ts';
+import { changesCapacity, changesToRow, endLine, findB1, SENTINELS } from './lines.ts';
 import {
   checkHeight,
   checkWidth,
@@ -122,7 +122,7 @@ class PageDecoder {
       this.longestBadRun = Math.max(this.longestBadRun, this.badRun + missingRows);
       this.problem ??= `data ended after ${this.rows} of ${height} rows`;
     }
-    if (height === 0) throw new ImageLimitError('page contains no rows');
+    if (height === 0) throw new InvalidImageError('the fax data contains no rows');
     const data =
       this.data.length === height * this.rowBytes ? this.data : this.data.slice(0, height * this.rowBytes);
     return {
@@ -183,7 +183,8 @@ class PageDecoder {
     const reader = this.reader;
     while (this.rows < this.maxRows) {
       this.checkClock();
-      if (this.knownHeight === undefined && (reader.atEnd || reader.atEol())) break; // EOFB
+      // EOFB (or the end) before the expected height: the missing rows are reported by run().
+      if (reader.atEnd || reader.atEol()) break;
       const count = this.decode2D();
       if (count < 0 || reader.pos > reader.endBit) {
         // Without EOLs there is no way back into step: stop the page here.
@@ -243,7 +244,7 @@ class PageDecoder {
     }
     reader.pos = pos;
     if (a0 !== width) return -1;
-    return withSentinels(out, count, width);
+    return endLine(out, count, width);
   }
 
   /**
@@ -263,7 +264,18 @@ class PageDecoder {
     let bi = 0;
     line: while (a0 < width) {
       bi = findB1(ref, bi, a0, color);
-      const entry = MODE_LOOKUP[peekBits(data, pos, MODE_PEEK_BITS)]!;
+      const modeBits = peekTiny(data, pos, MODE_PEEK_BITS);
+      if (modeBits >= 1 << (MODE_PEEK_BITS - 1)) {
+        // V0 ('1'), by far the most frequent code: no table, no mode dispatch.
+        pos++;
+        const a1 = ref[bi]!;
+        out[count++] = a1;
+        a0 = a1;
+        color ^= 1;
+        bi++; // the next b1 is usually the next reference change: findB1 then only confirms it
+        continue;
+      }
+      const entry = MODE_LOOKUP[modeBits]!;
       if (entry === 0) break;
       pos += entry & 15;
       const mode = entry >>> 4;
@@ -273,6 +285,7 @@ class PageDecoder {
         out[count++] = a1;
         a0 = a1;
         color ^= 1;
+        bi++;
       } else if (mode === MODE_PASS) {
         a0 = ref[bi + 1]!;
       } else if (mode === MODE_HORIZONTAL) {
@@ -284,7 +297,7 @@ class PageDecoder {
           const peek = black ? BLACK_PEEK_BITS : WHITE_PEEK_BITS;
           let run = 0;
           for (;;) {
-            const code = table[peekBits(data, pos, peek)]!;
+            const code = table[peekShort(data, pos, peek)]!;
             if (code === 0) break line;
             pos += code & 31;
             run += code >>> 5;
@@ -303,7 +316,7 @@ class PageDecoder {
     }
     reader.pos = pos;
     if (a0 < width) return -1;
-    return withSentinels(out, count, width);
+    return endLine(out, count, width);
   }
 
   /** Marks the last accepted line bad after all: the line before takes its place. */
@@ -361,10 +374,4 @@ class PageDecoder {
       );
     }
   }
-}
-
-/** Four entries equal to the width end every line (see SENTINELS in lines.ts). */
-function withSentinels(changes: Int32Array, count: number, width: number): number {
-  changes.fill(width, count, count + SENTINELS);
-  return count;
 }

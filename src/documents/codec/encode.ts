@@ -1,7 +1,7 @@
 // Encodes a Bitmap as T.4 MH/MR, T.6 MMR or TIFF CCITT RLE. Each row is turned into its changing
 // elements once; MR and MMR code against the previous row's elements, which are kept and swapped,
-// never recomputed. Output is what libtiff writes for the same options (EOL before every T.4
-// line, optional byte-aligned EOLs, optional RTC; EOFB after MMR).
+// never recomputed. The stream layout is libtiff's (EOL before every T.4 line, optional
+// byte-aligned EOLs, optional RTC; EOFB after MMR); libtiff reads it back pixel for pixel.
 import { type Bitmap } from '../page.ts';
 import { BitWriter, runBits } from './bit-writer.ts';
 import { changesCapacity, findB1, rowToChanges, SENTINELS, wordView } from './lines.ts';
@@ -128,9 +128,9 @@ function encode1D(writer: BitWriter, changes: Int32Array, count: number, width: 
     const next = i < count ? changes[i]! : width;
     const codes = i & 1 ? BLACK_RUN_CODES : WHITE_RUN_CODES;
     const run = next - position;
-    const runBits = codes.bits[run]!;
-    acc = (acc << runBits) | codes.code[run]!;
-    bits += runBits;
+    const packed = codes[run]!;
+    acc = (acc << (packed & 31)) | (packed >>> 5);
+    bits += packed & 31;
     while (bits >= 8) {
       bits -= 8;
       out[length++] = acc >>> bits;
@@ -183,6 +183,7 @@ function encode2D(writer: BitWriter, line: Int32Array, ref: Int32Array, width: n
       a0 = a1;
       color ^= 1;
       ai++;
+      bi++; // the next b1 is usually the next reference change: findB1 then only confirms it
     } else {
       const a2 = line[ai + 1]!;
       const first = a1 - (a0 < 0 ? 0 : a0);
@@ -211,14 +212,15 @@ function encode2D(writer: BitWriter, line: Int32Array, ref: Int32Array, width: n
         bits -= 8;
         out[length++] = acc >>> bits;
       }
-      acc = (acc << firstCodes.bits[first]!) | firstCodes.code[first]!;
-      bits += firstCodes.bits[first]!;
+      const firstCode = firstCodes[first]!;
+      acc = (acc << (firstCode & 31)) | (firstCode >>> 5);
+      bits += firstCode & 31;
       while (bits >= 8) {
         bits -= 8;
         out[length++] = acc >>> bits;
       }
-      code = secondCodes.code[second]!;
-      count = secondCodes.bits[second]!;
+      code = secondCodes[second]! >>> 5;
+      count = secondCodes[second]! & 31;
       a0 = a2;
       ai += 2;
     }

@@ -31,6 +31,30 @@ export const DEFAULT_CODEC_LIMITS: CodecLimits = {
   maxWidth: 10_000,
 };
 
+/**
+ * Whole-document limits: the bitmaps of all pages together (350 fine A4 pages are ≈ 170 MiB), and
+ * the time for all pages, so that 350 hostile pages cannot each use their full page budget.
+ */
+export interface DocumentLimits {
+  readonly maxDecodedBytes: number;
+  readonly maxTotalDecodeMs: number;
+}
+
+export const DEFAULT_DOCUMENT_LIMITS: DocumentLimits = {
+  maxDecodedBytes: 256 * 1024 * 1024,
+  maxTotalDecodeMs: 20_000,
+};
+
+/** Refuses a document whose pages would decode to more than the limit, before decoding any. */
+export function checkDecodedBytes(bytes: number, limits: DocumentLimits): void {
+  if (bytes > limits.maxDecodedBytes) {
+    const mib = (value: number): string => `${Math.round(value / (1024 * 1024))} MiB`;
+    throw new ImageLimitError(
+      `the pages would decode to ${mib(bytes)}, more than the limit of ${mib(limits.maxDecodedBytes)}`,
+    );
+  }
+}
+
 /** Rows decoded between two checks of the clock. */
 export const ROWS_PER_TIME_CHECK = 32;
 

@@ -96,24 +96,20 @@ export const LONG_RUN = MAX_MAKEUP + 64;
 
 /**
  * Encoder tables indexed by run length 0..LONG_RUN-1: the whole code of the run (make-up and
- * terminating code concatenated, at most 25 bits) and its length, so a run is a single write.
+ * terminating code concatenated, at most 25 bits) packed as `code << 5 | length`, so a run is
+ * one table load and one write.
  */
-export interface RunCodes {
-  readonly code: Int32Array;
-  readonly bits: Uint8Array;
-}
+export type RunCodes = Int32Array;
 
 function buildRunCodes(codes: readonly (readonly [number, string])[]): RunCodes {
   const byRun = new Map<number, string>([...codes, ...EXTENDED_MAKEUP_CODES]);
-  const code = new Int32Array(LONG_RUN);
-  const bits = new Uint8Array(LONG_RUN);
+  const packed = new Int32Array(LONG_RUN);
   for (let run = 0; run < LONG_RUN; run++) {
     const makeup = run >= 64 ? byRun.get(run & ~63)! : '';
     const whole = makeup + byRun.get(run & 63)!;
-    code[run] = parseInt(whole, 2);
-    bits[run] = whole.length;
+    packed[run] = (parseInt(whole, 2) << 5) | whole.length;
   }
-  return { code, bits };
+  return packed;
 }
 
 export const WHITE_RUN_CODES = buildRunCodes(WHITE_CODES);

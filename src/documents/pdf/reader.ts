@@ -13,6 +13,7 @@ import {
 } from 'pdf-lib';
 import { type FaxPage } from '../page.ts';
 import {
+  DecodeTimeoutError,
   EncryptedDocumentError,
   ImageLimitError,
   InvalidImageError,
@@ -21,13 +22,20 @@ import {
 } from '../image-errors.ts';
 import { invertPixels } from '../codec/lines.ts';
 import { decodePage, type DecodeResult } from '../codec/decode.ts';
-import { type CodecLimits } from '../codec/options.ts';
+import {
+  checkDecodedBytes,
+  DEFAULT_CODEC_LIMITS,
+  DEFAULT_DOCUMENT_LIMITS,
+  type CodecLimits,
+  type DocumentLimits,
+} from '../codec/options.ts';
 import { DEFAULT_MAX_PAGES, nearestFaxResolution, type DecodedFaxPage } from '../tiff/reader.ts';
 
 export interface PdfReadOptions {
   readonly maxPages?: number;
   readonly maxFileBytes?: number;
   readonly limits?: Partial<CodecLimits>;
+  readonly documentLimits?: Partial<DocumentLimits>;
 }
 
 export const DEFAULT_MAX_PDF_BYTES = 64 * 1024 * 1024;
@@ -51,18 +59,31 @@ export async function readFaxPdf(bytes: Uint8Array, options: PdfReadOptions = {}
   const maxPages = options.maxPages ?? DEFAULT_MAX_PAGES;
   if (pages.length > maxPages)
     throw new ImageLimitError(`PDF has ${pages.length} pages, more than ${maxPages}`);
-  return pages.map((page, index) => {
-    const image = faxImage(page.node.Resources(), index + 1);
-    const heightPoints = page.getHeight();
-    const bitmap = decodeImage(image, index + 1, options.limits);
-    const yDpi = (bitmap.bitmap.height * 72) / heightPoints;
+  // Every page's image is found and its size checked against the document limit first.
+  const images = pages.map((page, index) =>
+    describeImage(faxImage(page.node.Resources(), index + 1), index + 1),
+  );
+  const documentLimits = { ...DEFAULT_DOCUMENT_LIMITS, ...options.documentLimits };
+  checkDecodedBytes(
+    images.reduce((sum, image) => sum + Math.ceil(image.width / 8) * image.height, 0),
+    documentLimits,
+  );
+  const deadline = performance.now() + documentLimits.maxTotalDecodeMs;
+  return images.map((image, index) => {
+    const limits = { ...DEFAULT_CODEC_LIMITS, ...options.limits };
+    const remainingMs = Math.min(limits.maxDecodeMs, deadline - performance.now());
+    if (remainingMs <= 0) {
+      throw new DecodeTimeoutError(`page ${image.page}: decoding took longer than its time budget`);
+    }
+    const result = decodeImage(image, { ...limits, maxDecodeMs: remainingMs });
+    const yDpi = (result.bitmap.height * 72) / pages[index]!.getHeight();
     return {
-      ...bitmap.bitmap,
+      ...result.bitmap,
       resolution: nearestFaxResolution(yDpi),
       quality: {
-        badLines: bitmap.badLines,
-        consecutiveBadLines: bitmap.consecutiveBadLines,
-        problem: bitmap.problem,
+        badLines: result.badLines,
+        consecutiveBadLines: result.consecutiveBadLines,
+        problem: result.problem,
       },
     } satisfies FaxPage & DecodedFaxPage;
   });
@@ -84,11 +105,16 @@ function faxImage(resources: PDFDict | undefined, page: number): PDFRawStream {
   throw new UnsupportedImageError(`page ${page} of the PDF is not a fax image (no CCITT image on it)`);
 }
 
-function decodeImage(
-  image: PDFRawStream,
-  page: number,
-  limits: Partial<CodecLimits> | undefined,
-): DecodeResult {
+interface FaxImage {
+  readonly page: number;
+  readonly data: Uint8Array;
+  readonly width: number;
+  readonly height: number;
+  /** Whether the shown picture is the decoded one inverted (BlackIs1, or a [1 0] Decode array). */
+  readonly inverted: boolean;
+}
+
+function describeImage(image: PDFRawStream, page: number): FaxImage {
   const dict = image.dict;
   let parms = dict.lookup(PDFName.of('DecodeParms'));
   if (parms instanceof PDFArray) parms = parms.lookup(0);
@@ -100,25 +126,38 @@ function decodeImage(
     const value = parms instanceof PDFDict ? parms.lookup(PDFName.of(key)) : undefined;
     return value instanceof PDFBool && value.asBoolean();
   };
-  const k = param('K', 0);
-  if (k >= 0) throw new UnsupportedImageError(`page ${page}: only G4 (K < 0) fax images are read from PDFs`);
+  if (param('K', 0) >= 0) {
+    throw new UnsupportedImageError(`page ${page}: only G4 (K < 0) fax images are read from PDFs`);
+  }
   if (flag('EncodedByteAlign'))
     throw new UnsupportedImageError(`page ${page}: byte-aligned G4 is not supported`);
-  const width = param('Columns', 1728);
   const heightEntry = dict.lookup(PDFName.of('Height'));
-  const height = param('Rows', heightEntry instanceof PDFNumber ? heightEntry.asNumber() : 0);
+  const decode = dict.lookup(PDFName.of('Decode'));
+  const decodeFlipped =
+    decode instanceof PDFArray &&
+    decode.lookup(0) instanceof PDFNumber &&
+    (decode.lookup(0) as PDFNumber).asNumber() === 1;
+  return {
+    page,
+    data: image.contents,
+    width: param('Columns', 1728),
+    height: param('Rows', heightEntry instanceof PDFNumber ? heightEntry.asNumber() : 0),
+    inverted: flag('BlackIs1') !== decodeFlipped,
+  };
+}
+
+function decodeImage(image: FaxImage, limits: CodecLimits): DecodeResult {
   try {
-    const result = decodePage(image.contents, { scheme: 'mmr', width, height, limits });
-    // Pixels shown black: decoded black, unless BlackIs1 or a [1 0] Decode array flips it.
-    const decode = dict.lookup(PDFName.of('Decode'));
-    const inverted =
-      decode instanceof PDFArray &&
-      decode.lookup(0) instanceof PDFNumber &&
-      (decode.lookup(0) as PDFNumber).asNumber() === 1;
-    if (flag('BlackIs1') !== inverted) invertPixels(result.bitmap.data, width, result.bitmap.rowBytes);
+    const result = decodePage(image.data, {
+      scheme: 'mmr',
+      width: image.width,
+      height: image.height,
+      limits,
+    });
+    if (image.inverted) invertPixels(result.bitmap.data, image.width, result.bitmap.rowBytes);
     return result;
   } catch (error) {
-    throw onPage(error, page);
+    throw onPage(error, image.page);
   }
 }
 

@@ -1,7 +1,8 @@
 // Reads TIFF files (Class F and any bilevel TIFF with strips) into pages. The IFD chain, every
 // offset and every count is checked against the file before anything is read or allocated, so a
 // hostile header fails fast with a typed error naming the page. Limits: file bytes, pages,
-// dimensions (fax widths unless `allowAnyWidth`) and a decode time budget per page.
+// dimensions (fax widths unless `allowAnyWidth`), decoded bytes of all pages, and decode time
+// per page and per document.
 import { type Bitmap, type FaxPage, type FaxResolution } from '../page.ts';
 import {
   DecodeTimeoutError,
@@ -16,8 +17,11 @@ import { clearPadding, invertPixels } from '../codec/lines.ts';
 import {
   checkHeight,
   checkWidth,
+  checkDecodedBytes,
   DEFAULT_CODEC_LIMITS,
+  DEFAULT_DOCUMENT_LIMITS,
   type CodecLimits,
+  type DocumentLimits,
   type CodingScheme,
   type FillOrder,
 } from '../codec/options.ts';
@@ -39,6 +43,7 @@ export interface TiffReadOptions {
   /** Accept any page width (up to `limits.maxWidth`) for foreign TIFFs; the caller rescales. */
   readonly allowAnyWidth?: boolean;
   readonly limits?: Partial<CodecLimits>;
+  readonly documentLimits?: Partial<DocumentLimits>;
   readonly now?: () => number;
 }
 
@@ -91,7 +96,18 @@ export function readTiffImages(file: Uint8Array, options: TiffReadOptions = {}):
   }
   const tiff = new TiffStructure(file);
   const ifds = tiff.ifdOffsets(options.maxPages ?? DEFAULT_MAX_PAGES);
-  return ifds.map((offset, index) => decodeImage(tiff, tiff.readIfd(offset, index + 1), index + 1, options));
+  // Every header is checked, and the total size, before the first page is decoded.
+  const layouts = ifds.map((offset, index) =>
+    describePage(tiff, tiff.readIfd(offset, index + 1), index + 1, options),
+  );
+  const documentLimits = { ...DEFAULT_DOCUMENT_LIMITS, ...options.documentLimits };
+  checkDecodedBytes(
+    layouts.reduce((sum, layout) => sum + Math.ceil(layout.width / 8) * layout.height, 0),
+    documentLimits,
+  );
+  const now = options.now ?? (() => performance.now());
+  const deadline = now() + documentLimits.maxTotalDecodeMs;
+  return layouts.map((layout) => decodeImage(tiff, layout, { ...options, now }, deadline));
 }
 
 interface Field {
@@ -170,13 +186,14 @@ class TiffStructure {
     return fields;
   }
 
-  /** Integer values of a BYTE/SHORT/LONG field (RATIONALs as their quotient). */
-  values(field: Field): number[] {
+  /** The first `limit` values of a field (a hostile count never sizes an array). */
+  values(field: Field, limit: number): number[] {
     const result: number[] = [];
-    for (let i = 0; i < field.count; i++) result.push(this.value(field, i));
+    for (let i = 0; i < Math.min(field.count, limit); i++) result.push(this.value(field, i));
     return result;
   }
 
+  /** One integer value of a BYTE/SHORT/LONG field (a RATIONAL as its quotient). */
   value(field: Field, index: number): number {
     const at = field.valueOffset;
     switch (field.type) {
@@ -198,12 +215,28 @@ class TiffStructure {
   }
 }
 
-function decodeImage(
+/** Everything needed to decode a page, taken from its IFD and checked before any decoding. */
+interface PageLayout {
+  readonly page: number;
+  readonly width: number;
+  readonly height: number;
+  readonly compression: number;
+  readonly scheme: CodingScheme | null;
+  readonly photometric: number;
+  readonly fillOrder: FillOrder;
+  readonly rowsPerStrip: number;
+  readonly stripOffsets: readonly number[];
+  readonly stripCounts: readonly number[];
+  readonly xDpi: number;
+  readonly yDpi: number;
+}
+
+function describePage(
   tiff: TiffStructure,
   fields: Map<number, Field>,
   page: number,
   options: TiffReadOptions,
-): TiffImage {
+): PageLayout {
   const limits: CodecLimits = { ...DEFAULT_CODEC_LIMITS, ...options.limits };
   const one = (tag: number, fallback?: number): number => {
     const field = fields.get(tag);
@@ -244,15 +277,41 @@ function decodeImage(
     throw invalid(`${offsetsField.count} strips for ${stripCount} needed`);
   }
   const countsField = fields.get(TAG.StripByteCounts);
-  const stripOffsets = tiff.values(offsetsField).slice(0, stripCount);
+  const stripOffsets = tiff.values(offsetsField, stripCount);
   const stripCounts =
     countsField === undefined || countsField.count < stripCount
       ? stripOffsets.map((offset) => tiff.file.length - offset) // lost counts: read to the end
-      : tiff.values(countsField).slice(0, stripCount);
+      : tiff.values(countsField, stripCount);
+  const unit = one(TAG.ResolutionUnit, RESOLUTION_UNIT.inch);
+  return {
+    page,
+    width,
+    height,
+    compression,
+    scheme,
+    photometric,
+    fillOrder,
+    rowsPerStrip,
+    stripOffsets,
+    stripCounts,
+    xDpi: dpi(tiff, fields, TAG.XResolution, unit),
+    yDpi: dpi(tiff, fields, TAG.YResolution, unit),
+  };
+}
 
+function decodeImage(
+  tiff: TiffStructure,
+  layout: PageLayout,
+  options: TiffReadOptions & { readonly now: () => number },
+  deadline: number,
+): TiffImage {
+  const { page, width, height, scheme, photometric, fillOrder, rowsPerStrip, stripOffsets, stripCounts } =
+    layout;
+  const limits: CodecLimits = { ...DEFAULT_CODEC_LIMITS, ...options.limits };
+  const stripCount = stripOffsets.length;
   const rowBytes = Math.ceil(width / 8);
   const data = new Uint8Array(rowBytes * height);
-  const now = options.now ?? (() => performance.now());
+  const now = options.now;
   const started = now();
   let badLines = 0;
   let consecutive = 0;
@@ -262,7 +321,7 @@ function decodeImage(
     const rows = Math.min(rowsPerStrip, height - firstRow);
     const offset = stripOffsets[strip]!;
     if (offset >= tiff.file.length) {
-      throw invalid(`strip offset beyond end of file`);
+      throw new InvalidImageError(`page ${page}: strip offset beyond end of file`);
     }
     // A byte count past the end is clamped: decode what is there and count the missing rows.
     const bytes = tiff.file.subarray(offset, Math.min(offset + stripCounts[strip]!, tiff.file.length));
@@ -272,9 +331,9 @@ function decodeImage(
       if (bytes.length < target.length) problem ??= `strip ${strip + 1} is truncated`;
       continue;
     }
-    const remainingMs = limits.maxDecodeMs - (now() - started);
+    const remainingMs = Math.min(limits.maxDecodeMs - (now() - started), deadline - now());
     if (remainingMs <= 0) {
-      throw new DecodeTimeoutError(`page ${page}: decoding took longer than ${limits.maxDecodeMs} ms`);
+      throw new DecodeTimeoutError(`page ${page}: decoding took longer than its time budget`);
     }
     try {
       const result = decodePage(bytes, {
@@ -299,9 +358,9 @@ function decodeImage(
   else if (scheme === null) clearPadding(data, width, rowBytes);
   return {
     bitmap: { width, height, rowBytes, data },
-    xDpi: dpi(tiff, fields, TAG.XResolution, one(TAG.ResolutionUnit, RESOLUTION_UNIT.inch)),
-    yDpi: dpi(tiff, fields, TAG.YResolution, one(TAG.ResolutionUnit, RESOLUTION_UNIT.inch)),
-    compression,
+    xDpi: layout.xDpi,
+    yDpi: layout.yDpi,
+    compression: layout.compression,
     fillOrder,
     quality: { badLines, consecutiveBadLines: consecutive, problem },
   };

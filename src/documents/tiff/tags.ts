@@ -32,8 +32,6 @@ export const COMPRESSION = { none: 1, ccittRle: 2, t4: 3, t6: 4 } as const;
 export const T4_2D = 1;
 export const T4_UNCOMPRESSED = 2;
 export const T4_FILL_BITS = 4;
-/** T6Options bit 1: uncompressed mode allowed. */
-export const T6_UNCOMPRESSED = 2;
 
 export const PHOTOMETRIC_WHITE_IS_ZERO = 0;
 export const PHOTOMETRIC_BLACK_IS_ZERO = 1;

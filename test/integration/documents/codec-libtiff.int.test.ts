@@ -8,6 +8,7 @@ import { readTiff, readTiffImages } from '../../../src/documents/tiff/reader.ts'
 import { writeTiff, type TiffCompression } from '../../../src/documents/tiff/writer.ts';
 import { encodePage } from '../../../src/documents/codec/encode.ts';
 import { libtiffDecode, makeCorpus, tool, type Corpus } from './corpus.ts';
+import { TerminalError } from '../../../cluster/index.ts';
 
 let corpus: Corpus;
 beforeAll(() => {
@@ -119,4 +120,32 @@ describe('files we write, checked by libtiff', () => {
       );
     }
   });
+});
+
+describe('damaged real pages', () => {
+  it.each(['gs-tiffg3-fine.tif', 'gs-tiffg32d-fine.tif', 'gs-tiffg4-fine.tif'])(
+    '%s with 50 flipped bits per try: bad lines or a typed error, never a hang',
+    (name) => {
+      const file = readFileSync(corpus.file(name));
+      let seed = 12345;
+      const random = (): number => (seed = (seed * 1103515245 + 12345) >>> 0) / 0x1_0000_0000;
+      for (let attempt = 0; attempt < 10; attempt++) {
+        const copy = new Uint8Array(file);
+        for (let i = 0; i < 50; i++) {
+          const bit = 64 + Math.floor(random() * (copy.length * 8 - 64)); // keep the 8-byte header
+          copy[bit >> 3]! ^= 0x80 >> (bit & 7);
+        }
+        const started = performance.now();
+        try {
+          const pages = readTiff(copy);
+          expect(pages.some((page) => page.quality.badLines > 0 || page.quality.problem !== undefined)).toBe(
+            true,
+          );
+        } catch (error) {
+          expect(error).toBeInstanceOf(TerminalError);
+        }
+        expect(performance.now() - started).toBeLessThan(2000);
+      }
+    },
+  );
 });

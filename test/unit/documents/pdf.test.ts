@@ -2,7 +2,7 @@
 // typed refusals for what is not a fax PDF.
 import { PDFDocument } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
-import { bitmapsEqual, type FaxPage } from '../../../src/documents/page.ts';
+import { bitmapsEqual, createBitmap, type FaxPage } from '../../../src/documents/page.ts';
 import { pageSizePoints, writePdf } from '../../../src/documents/pdf/writer.ts';
 import { readFaxPdf } from '../../../src/documents/pdf/reader.ts';
 import {
@@ -43,5 +43,13 @@ describe('fax PDF', () => {
     const pdf = await writePdf([fine, fine, fine]);
     await expect(readFaxPdf(pdf, { maxPages: 2 })).rejects.toThrow(ImageLimitError);
     await expect(readFaxPdf(pdf, { maxFileBytes: 100 })).rejects.toThrow(/exceeds the limit of 100/);
+  });
+
+  it('refuses a PDF whose pages would decode to more than 256 MiB before decoding', async () => {
+    const tall: FaxPage = { ...createBitmap(2432, 8000), resolution: 'fine' };
+    const bomb = await writePdf(Array.from({ length: 120 }, () => tall));
+    await expect(readFaxPdf(bomb)).rejects.toThrow(
+      new ImageLimitError('the pages would decode to 278 MiB, more than the limit of 256 MiB'),
+    );
   });
 });

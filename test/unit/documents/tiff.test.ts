@@ -158,6 +158,27 @@ describe('hostile files', () => {
     expect(() => readTiff(good, { maxFileBytes: 1000 })).toThrow(/exceeds the limit of 1000/);
   });
 
+  it('a document whose pages would decode to more than 256 MiB is refused before decoding', () => {
+    // 120 tall B4-wide white pages: 60 KB of G4, but 292 MB of bitmaps (a memory bomb).
+    const tall = { ...createBitmap(2432, 8000), resolution: 'fine' as const };
+    const bomb = writeTiff(Array.from({ length: 120 }, () => tall));
+    expect(bomb.length).toBeLessThan(200_000);
+    const started = performance.now();
+    expect(() => readTiff(bomb)).toThrow(
+      new ImageLimitError('the pages would decode to 278 MiB, more than the limit of 256 MiB'),
+    );
+    expect(performance.now() - started).toBeLessThan(100);
+    expect(readTiff(bomb, { documentLimits: { maxDecodedBytes: 300 * 1024 * 1024 } })).toHaveLength(120);
+  });
+
+  it('the whole document shares one time budget', () => {
+    let clock = 0;
+    const now = (): number => (clock += 10);
+    expect(() => readTiff(good, { now, documentLimits: { maxTotalDecodeMs: 200 } })).toThrow(
+      /^page [23]: decoding took longer than/,
+    );
+  });
+
   it('a page that decodes too slowly is stopped with DecodeTimeoutError', () => {
     let clock = 0;
     const now = (): number => (clock += 50);
