@@ -1,9 +1,11 @@
 // The one entry point that turns an attachment into fax pages: identifies the type from content,
 // applies the limits, converts office documents with LibreOffice (subprocess), and renders in a
-// pool of worker threads that are terminated on their deadline and have a capped heap. Callers
-// get pages at exact fax geometry, or a DocumentRefusedError that says what to fix.
+// pool of child processes that are killed on their deadline and have a capped heap (worker threads
+// were not enough: V8 can abort the whole process when a thread runs out of memory). Callers get
+// pages at exact fax geometry, or a DocumentRefusedError that says what to fix.
+import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
 import { type FaxPage, type FaxResolution } from '../page.ts';
 import { type BitonalMode } from './bitonal.ts';
 import { detectDocumentType, documentFamily, type DocumentType } from './detect.ts';
@@ -54,9 +56,9 @@ export interface RenderedDocument {
 }
 
 export interface DocumentRendererOptions {
-  /** Worker threads rendering at once (default: one per core). */
+  /** Render processes at once (default: one per core). */
   readonly workers?: number;
-  /** V8 heap cap of each worker; PDFium's WASM heap is checked against the same figure. */
+  /** V8 heap cap of each render process; PDFium's WASM heap is checked against the same figure. */
   readonly maxMemoryMb?: number;
   /** LibreOffice processes at once (each needs ~200 MB and a core for a few seconds); default 2. */
   readonly officeConversions?: number;
@@ -72,7 +74,7 @@ interface Job {
 export class DocumentRenderer {
   readonly #maxWorkers: number;
   readonly #maxMemoryMb: number;
-  readonly #idle: Worker[] = [];
+  readonly #idle: ChildProcess[] = [];
   readonly #queue: Job[] = [];
   #busy = 0;
   #nextId = 1;
@@ -111,7 +113,7 @@ export class DocumentRenderer {
       );
     }
     const request: Omit<RenderRequest, 'id'> = {
-      // A copy (Buffer#slice would share memory) whose own buffer is moved to the worker.
+      // A copy: the render process gets its own bytes, never a view into the caller's buffer.
       bytes: new Uint8Array(input),
       type: family === 'office' ? 'pdf' : family,
       name,
@@ -145,11 +147,12 @@ export class DocumentRenderer {
     return { type, pages, warnings };
   }
 
-  /** Terminates every worker; pending renders fail. */
-  async close(): Promise<void> {
+  /** Stops every render process; pending renders fail. */
+  close(): Promise<void> {
     this.#closed = true;
     for (const job of this.#queue.splice(0)) job.reject(new Error('the document renderer was closed'));
-    await Promise.all(this.#idle.splice(0).map((worker) => worker.terminate()));
+    for (const child of this.#idle.splice(0)) child.kill('SIGKILL');
+    return Promise.resolve();
   }
 
   async #withOfficeSlot<T>(task: () => Promise<T>): Promise<T> {
@@ -184,30 +187,42 @@ export class DocumentRenderer {
     }
   }
 
-  #spawn(): Worker {
-    return new Worker(new URL('./worker.ts', import.meta.url), {
-      resourceLimits: { maxOldGenerationSizeMb: this.#maxMemoryMb, maxYoungGenerationSizeMb: 64 },
+  #spawn(): ChildProcess {
+    const child = fork(fileURLToPath(new URL('./worker.ts', import.meta.url)), [], {
+      execArgv: [`--max-old-space-size=${this.#maxMemoryMb}`, '--max-semi-space-size=16'],
+      // Structured clone carries the page bitmaps (Uint8Array) as they are.
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
+    // The last words of a process that dies tell an out-of-memory abort from other failures.
+    const lastWords: string[] = [];
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (text: string) => {
+      lastWords.push(text);
+      if (lastWords.length > 20) lastWords.shift();
+    });
+    renderProcessOutput.set(child, lastWords);
+    return child;
   }
 
-  #execute(worker: Worker, job: Job): void {
+  #execute(child: ChildProcess, job: Job): void {
     const id = this.#nextId++;
     const { name } = job.request;
-    worker.ref();
+    setIdle(child, false);
     let settled = false;
     const finish = (healthy: boolean, outcome: () => void): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      worker.off('message', onMessage);
-      worker.off('error', onError);
-      worker.off('exit', onExit);
+      child.off('message', onMessage);
+      child.off('error', onError);
+      child.off('exit', onExit);
       this.#busy--;
       if (healthy && !this.#closed) {
-        worker.unref();
-        this.#idle.push(worker);
+        setIdle(child, true);
+        this.#idle.push(child);
       } else {
-        void worker.terminate();
+        child.kill('SIGKILL');
       }
       outcome();
       this.#dispatch();
@@ -215,24 +230,44 @@ export class DocumentRenderer {
     const onMessage = (response: RenderResponse): void => {
       if (response.id === id) finish(true, () => job.resolve(response));
     };
-    const onError = (error: Error & { code?: string }): void => {
-      const refused =
-        error.code === 'ERR_WORKER_OUT_OF_MEMORY'
-          ? new RenderOutOfMemoryError(name, this.#maxMemoryMb)
-          : new DocumentUnreadableError(name, 'the renderer failed on it', undefined, error);
-      finish(false, () => job.reject(refused));
+    const onError = (error: Error): void =>
+      finish(false, () =>
+        job.reject(new DocumentUnreadableError(name, 'the renderer failed on it', undefined, error)),
+      );
+    const onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
+      const words = (renderProcessOutput.get(child) ?? []).join('');
+      const outOfMemory = /out of memory|heap limit/i.test(words);
+      finish(false, () =>
+        job.reject(
+          outOfMemory
+            ? new RenderOutOfMemoryError(name, this.#maxMemoryMb)
+            : new DocumentUnreadableError(name, `the renderer stopped on it (${signal ?? `exit ${code}`})`),
+        ),
+      );
     };
-    const onExit = (): void =>
-      finish(false, () => job.reject(new DocumentUnreadableError(name, 'the renderer stopped on it')));
     const timer = setTimeout(
       () => finish(false, () => job.reject(new RenderTimeoutError(name, job.timeoutMs))),
       Math.max(0, job.request.deadline - Date.now()),
     );
-    worker.on('message', onMessage);
-    worker.on('error', onError);
-    worker.on('exit', onExit);
+    child.on('message', onMessage);
+    child.on('error', onError);
+    child.on('exit', onExit);
     const request: RenderRequest = { ...job.request, id };
-    worker.postMessage(request, [request.bytes.buffer as ArrayBuffer]);
+    child.send(request);
+  }
+}
+
+const renderProcessOutput = new WeakMap<ChildProcess, string[]>();
+
+/** An idle render process must not keep the node's event loop alive; a busy one must. */
+function setIdle(child: ChildProcess, idle: boolean): void {
+  const handles = [child, child.channel, child.stderr].filter((h) => h != null) as Array<{
+    ref(): void;
+    unref(): void;
+  }>;
+  for (const handle of handles) {
+    if (idle) handle.unref();
+    else handle.ref();
   }
 }
 

@@ -1,7 +1,7 @@
-// The render worker: runs the in-process renderers (PDFium WASM, sharp, text layout) on one
-// untrusted attachment at a time, inside a worker thread the host can terminate on a deadline and
-// whose V8 heap is capped, so a hostile file costs a worker, never the node.
-import { parentPort } from 'node:worker_threads';
+// The render worker: runs the renderers (PDFium WASM, sharp, text layout) on one untrusted
+// attachment at a time, in a child process the host kills on a deadline and whose V8 heap is capped.
+// A process, not a thread: V8 may abort the whole process on some out-of-memory paths, and a native
+// crash in libvips kills its process — either way a hostile file costs this child, never the node.
 import sharp from 'sharp';
 import { type BitonalMode } from './bitonal.ts';
 import { decodeText } from './detect.ts';
@@ -78,18 +78,15 @@ async function render(request: RenderRequest): Promise<RenderedPages> {
   }
 }
 
-const port = parentPort;
-if (port !== null) {
+const send = process.send?.bind(process);
+if (send !== undefined) {
   // One document at a time: libvips' operation cache would only keep a hostile file's pixels alive.
   sharp.cache(false);
-  port.on('message', (request: RenderRequest) => {
+  process.on('message', (request: RenderRequest) => {
     render(request).then(
       (result) => {
         const response: RenderResponse = { id: request.id, ok: true, result };
-        port.postMessage(
-          response,
-          result.pages.map((page) => page.data.buffer as ArrayBuffer),
-        );
+        send(response);
       },
       (error: unknown) => {
         const response: RenderResponse =
@@ -100,7 +97,7 @@ if (port !== null) {
                 ok: false,
                 crash: error instanceof Error ? (error.stack ?? error.message) : String(error),
               };
-        port.postMessage(response);
+        send(response);
       },
     );
   });

@@ -1,9 +1,11 @@
 // Limits and isolation: a render that overruns its time is abandoned (its worker terminated) and
 // the renderer keeps serving; a worker that runs out of heap costs that worker only; oversized
 // input is refused before any work.
+import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   DocumentRenderer,
+  DocumentUnreadableError,
   DocumentTooLargeError,
   RenderOutOfMemoryError,
   RenderTimeoutError,
@@ -50,4 +52,38 @@ describe('render limits and isolation', () => {
       await small.close();
     }
   });
+
+  it('survives a native crash of the render process (as a libvips fault would be)', async () => {
+    const crashing = new DocumentRenderer({ workers: 1 });
+    try {
+      const slow = crashing.render(await textPdf(200), { name: 'crash.pdf' });
+      // The render process is this process's child running the render worker.
+      const renderPid = await waitForRenderProcess();
+      process.kill(renderPid, 'SIGSEGV');
+      await expect(slow).rejects.toThrow(DocumentUnreadableError);
+      await expect(slow).rejects.toThrow(
+        /crash\.pdf could not be read: the renderer stopped on it \(SIGSEGV\)/,
+      );
+      const after = await crashing.render(Buffer.from('still here'), { name: 'ok.txt' });
+      expect(after.pages).toHaveLength(1);
+    } finally {
+      await crashing.close();
+    }
+  });
 });
+
+async function waitForRenderProcess(): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    try {
+      const pids = execFileSync('pgrep', ['-P', String(process.pid), '-f', 'render/worker.ts'], {
+        encoding: 'utf8',
+      });
+      const pid = Number(pids.trim().split('\n').at(-1));
+      if (pid > 0) return pid;
+    } catch {
+      // not started yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error('no render process appeared');
+}
