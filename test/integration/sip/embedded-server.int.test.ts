@@ -5,9 +5,6 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import Srf from 'drachtio-srf';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -16,7 +13,7 @@ import {
   type CallSession,
   type EmbeddedDrachtioServer,
 } from '../../../src/sip/index.ts';
-import { makeTempDir, waitFor } from '../../helpers/index.ts';
+import { localhostCertificate, waitFor } from '../../helpers/index.ts';
 import {
   audioSdp,
   inboundPolicy,
@@ -160,31 +157,7 @@ describe('embedded drachtio server', () => {
   });
 
   it('carries a call over SIP/TLS, verifying the peer certificate', async () => {
-    const dir = makeTempDir('sip-tls-');
-    const key = path.join(dir, 'key.pem');
-    const cert = path.join(dir, 'cert.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-      ],
-      { stdio: 'ignore' },
-    );
-    const pem = { key: readFileSync(key), cert: readFileSync(cert) };
+    const pem = localhostCertificate(); // valid for localhost and 127.0.0.1
     const server = await target({ tls: { port: 0, ...pem, ca: pem.cert } });
     const tlsPort = server.embedded.sipTlsPort ?? 0;
     const signalling = await startSignalling(server, {
