@@ -72,10 +72,10 @@ export class FaxCallLeg {
   #sdpVersion = 1;
   #channel: MediaChannel;
   #kind: 't38' | 'audio' = 'audio';
-  /** A switch in progress: the audio channel's end must not be taken for the fax's end. */
-  #switching: Promise<void> = Promise.resolve();
   #session: CallSession | undefined;
   #offering = false;
+  /** We offer T.38 once per call: a peer that refused it keeps refusing. */
+  #offered = false;
 
   private constructor(options: FaxCallLegOptions, channel: MediaChannel) {
     this.#options = options;
@@ -132,10 +132,10 @@ export class FaxCallLeg {
   async offerT38(): Promise<boolean> {
     const session = this.#session;
     const params = this.#options.t38;
-    if (!session || !params || this.#kind === 't38' || this.#offering || session.ended) return false;
+    if (!session || !params || this.#kind === 't38' || this.#offering || this.#offered || session.ended)
+      return false;
     this.#offering = true;
-    let done!: () => void;
-    this.#switching = new Promise((resolve) => (done = resolve));
+    this.#offered = true;
     try {
       const channel = await this.#openT38(params);
       const result = await session.modify(this.#sdp(formatT38Media(channel.localPort, params)));
@@ -149,7 +149,6 @@ export class FaxCallLeg {
       return true;
     } finally {
       this.#offering = false;
-      done();
     }
   }
 
@@ -158,7 +157,7 @@ export class FaxCallLeg {
     for (;;) {
       const channel = this.#channel;
       const outcome = await channel.finished;
-      await this.#switching;
+      // A replaced channel (audio before T.38) ends after the switch: wait for its successor.
       if (channel === this.#channel) return { ...outcome, media: this.#kind };
     }
   }
@@ -184,8 +183,6 @@ export class FaxCallLeg {
     if (this.#offering) return { kind: 'refuse', status: 491 };
     if (!remote || !ours || this.#kind === 't38') return { kind: 'refuse', status: 488 };
     this.#offering = true;
-    let done!: () => void;
-    this.#switching = new Promise((resolve) => (done = resolve));
     try {
       const params = answerT38(remote.params, ours);
       const channel = await this.#openT38(params, {
@@ -196,7 +193,6 @@ export class FaxCallLeg {
       return { kind: 'accept', sdp: this.#sdp(formatT38Media(channel.localPort, params)) };
     } finally {
       this.#offering = false;
-      done();
     }
   }
 
