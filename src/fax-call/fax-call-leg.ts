@@ -87,7 +87,8 @@ export class FaxCallLeg {
    * end's fax tones and then offers T.38 (when allowed); `law` is the answerer's pick from the offer.
    */
   static async open(options: FaxCallLegOptions, law: G711Law = 'pcma'): Promise<FaxCallLeg> {
-    let leg: FaxCallLeg | undefined;
+    // The channel exists before its leg does: tones heard in between find no leg yet.
+    let onTone = (): void => undefined;
     const channel = await options.media.openChannel(
       {
         media: { kind: 'audio', law },
@@ -95,9 +96,10 @@ export class FaxCallLeg {
         calling: options.calling,
         detectTones: options.calling && options.t38 !== undefined,
       },
-      { ...options.events, onTone: () => void leg?.offerT38() },
+      { ...options.events, onTone: () => onTone() },
     );
-    leg = new FaxCallLeg(options, channel);
+    const leg = new FaxCallLeg(options, channel);
+    onTone = () => void leg.offerT38();
     return leg;
   }
 
@@ -136,8 +138,9 @@ export class FaxCallLeg {
       return false;
     this.#offering = true;
     this.#offered = true;
+    let channel: MediaChannel | undefined;
     try {
-      const channel = await this.#openT38(params);
+      channel = await this.#openT38(params);
       const result = await session.modify(this.#sdp(formatT38Media(channel.localPort, params)));
       const remote = result.accepted ? parseT38Media(result.remoteSdp) : undefined;
       if (!remote) {
@@ -147,6 +150,10 @@ export class FaxCallLeg {
       channel.connect({ host: remote.address ?? this.#options.address, port: remote.port });
       this.#replace(channel);
       return true;
+    } catch {
+      // No media port, or the call ended under the re-INVITE: the fax goes on (or ends) on audio.
+      channel?.hangUp();
+      return false;
     } finally {
       this.#offering = false;
     }
@@ -177,13 +184,14 @@ export class FaxCallLeg {
   }
 
   async #peerOffer(offer: string): Promise<PeerOfferDecision> {
-    const remote = parseT38Media(offer);
     const ours = this.#options.t38;
     // 491 when both sides offer at once (RFC 3261 14.1); the peer retries after a pause.
     if (this.#offering) return { kind: 'refuse', status: 491 };
-    if (!remote || !ours || this.#kind === 't38') return { kind: 'refuse', status: 488 };
+    if (!ours || this.#kind === 't38') return { kind: 'refuse', status: 488 };
     this.#offering = true;
     try {
+      const remote = parseT38Media(offer);
+      if (!remote) return { kind: 'refuse', status: 488 };
       const params = answerT38(remote.params, ours);
       const channel = await this.#openT38(params, {
         host: remote.address ?? this.#options.address,
@@ -191,6 +199,9 @@ export class FaxCallLeg {
       });
       this.#replace(channel);
       return { kind: 'accept', sdp: this.#sdp(formatT38Media(channel.localPort, params)) };
+    } catch {
+      // A T.38 section we cannot parse, or no media port: the fax stays on audio.
+      return { kind: 'refuse', status: 488 };
     } finally {
       this.#offering = false;
     }

@@ -85,7 +85,7 @@ export async function receiveFaxOverSip(options: ReceiveOverSipOptions): Promise
             try {
               leg = await FaxCallLeg.open(legOptions(options, media, false), audio.law);
             } catch (error) {
-              reject(error as Error);
+              reject(error instanceof Error ? error : new Error(String(error)));
               return { kind: 'reject', status: 503 };
             }
             return { kind: 'answer', sdp: leg.audioSdp(audio.law) };
