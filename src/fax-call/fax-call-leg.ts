@@ -71,20 +71,24 @@ export class FaxCallLeg {
   readonly #sessionId = randomInt(1, 2 ** 31);
   #sdpVersion = 1;
   #channel: MediaChannel;
+  /** The audio channel's law: the only one we offer or answer. */
+  readonly #law: G711Law;
   #kind: 't38' | 'audio' = 'audio';
   #session: CallSession | undefined;
   #offering = false;
   /** We offer T.38 once per call: a peer that refused it keeps refusing. */
   #offered = false;
 
-  private constructor(options: FaxCallLegOptions, channel: MediaChannel) {
+  private constructor(options: FaxCallLegOptions, channel: MediaChannel, law: G711Law) {
     this.#options = options;
     this.#channel = channel;
+    this.#law = law;
   }
 
   /**
    * Opens the audio channel whose port goes into our SDP. The caller's channel listens for the far
-   * end's fax tones and then offers T.38 (when allowed); `law` is the answerer's pick from the offer.
+   * end's fax tones and then offers T.38 (when allowed). `law`: the caller's choice, or the
+   * answerer's pick from the offer (parseAudioMedia).
    */
   static async open(options: FaxCallLegOptions, law: G711Law = 'pcma'): Promise<FaxCallLeg> {
     // The channel exists before its leg does: tones heard in between find no leg yet.
@@ -98,7 +102,7 @@ export class FaxCallLeg {
       },
       { ...options.events, onTone: () => onTone() },
     );
-    const leg = new FaxCallLeg(options, channel);
+    const leg = new FaxCallLeg(options, channel, law);
     onTone = () => void leg.offerT38();
     return leg;
   }
@@ -107,13 +111,13 @@ export class FaxCallLeg {
     return this.#kind;
   }
 
-  /** Our audio offer or answer: PCMA and PCMU on the audio channel's port. */
-  audioSdp(law?: G711Law): string {
-    const types = law === 'pcmu' ? [0] : law === 'pcma' ? [8] : [8, 0];
+  /** Our audio offer or answer: the channel's one law on its port (the channel cannot change law). */
+  audioSdp(): string {
+    const type = this.#law === 'pcmu' ? 0 : 8;
     return this.#sdp(
       [
-        `m=audio ${this.#channel.localPort} RTP/AVP ${types.join(' ')}`,
-        ...types.map((t) => (t === 8 ? 'a=rtpmap:8 PCMA/8000' : 'a=rtpmap:0 PCMU/8000')),
+        `m=audio ${this.#channel.localPort} RTP/AVP ${type}`,
+        `a=rtpmap:${type} ${this.#law === 'pcmu' ? 'PCMU' : 'PCMA'}/8000`,
         'a=sendrecv',
       ]
         .map((l) => `${l}\r\n`)

@@ -3,7 +3,7 @@
 // the fax, a FaxCallLeg between them. Receiving answers one call; sending dials one target.
 import { randomBytes } from 'node:crypto';
 import type { FaxJobOptions } from '../fax/index.ts';
-import { MediaNode, type FaxChannelEvents, type T38SdpParams } from '../media/index.ts';
+import { MediaNode, type FaxChannelEvents, type G711Law, type T38SdpParams } from '../media/index.ts';
 import type { Logger } from '../observability/index.ts';
 import {
   startSipNode,
@@ -45,6 +45,8 @@ export interface SendOverSipOptions extends SipFaxOptions {
   /** The number dialled (user part of the Request-URI). */
   readonly to: string;
   readonly callerId: string;
+  /** The G.711 law we offer (default PCMA). */
+  readonly law?: G711Law;
   readonly onAnswered?: () => void;
 }
 
@@ -88,7 +90,7 @@ export async function receiveFaxOverSip(options: ReceiveOverSipOptions): Promise
               reject(error instanceof Error ? error : new Error(String(error)));
               return { kind: 'reject', status: 503 };
             }
-            return { kind: 'answer', sdp: leg.audioSdp(audio.law) };
+            return { kind: 'answer', sdp: leg.audioSdp() };
           },
           answered(session) {
             if (!leg) return;
@@ -125,7 +127,7 @@ export async function sendFaxOverSip(options: SendOverSipOptions): Promise<SipFa
     [trunk],
     inboundPolicy(options, () => false),
     async (node, media) => {
-      const leg = await FaxCallLeg.open(legOptions(options, media, true));
+      const leg = await FaxCallLeg.open(legOptions(options, media, true), options.law ?? 'pcma');
       try {
         const session = await node.signalling.dial({
           to: options.to,

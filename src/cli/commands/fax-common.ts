@@ -19,7 +19,7 @@ import { UsageError, type CliIo } from '../command.ts';
 export const MEDIA_USAGE = [
   '  --t38                 T.38 over UDPTL (default)',
   '  --audio               G.711 audio over RTP',
-  '  --law pcmu|pcma       G.711 law for --audio (default pcma)',
+  '  --law pcmu|pcma       G.711 law for --audio (default pcma; a SIP receiver follows the offer)',
   '  --no-ecm              disable error correction mode',
   '  --secondaries N       UDPTL redundancy depth (default 3; 0 = none)',
   '  --ident TEXT          our TSI/CSI (≤ 20 characters)',

@@ -144,6 +144,7 @@ async function sendSip(
       proxy,
       to: target.number,
       callerId,
+      ...(choice.media.kind === 'audio' ? { law: choice.media.law } : {}),
       job,
       t38: choice.media.kind === 't38' ? choice.media.params : undefined,
       ...(choice.media.kind === 't38' && choice.media.secondaries !== undefined

@@ -59,7 +59,7 @@ describe('real fax over SIP + T.38 through the embedded server', () => {
           },
           'pcma',
         );
-        return { kind: 'answer', sdp: callee.audioSdp('pcma') };
+        return { kind: 'answer', sdp: callee.audioSdp() };
       },
       answered: (session) => {
         callee!.attach(session);
