@@ -84,6 +84,11 @@ async function receiveSip(
   io: CliIo,
 ): Promise<number> {
   const sip = parseEndpoint('--sip-listen', listen);
+  // The host goes into our SDP and Contact as well: a wildcard would tell the caller nothing.
+  if (sip.host === '0.0.0.0' || sip.host === '::')
+    throw new UsageError(
+      '--sip-listen needs the address callers reach (it is announced in SDP), not a wildcard',
+    );
   const pages: FaxPage[] = [];
   const progress = faxProgress(io, (page) => {
     if (page.page) pages.push(page.page);
