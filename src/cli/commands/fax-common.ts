@@ -1,22 +1,25 @@
-// What `fax send` and `fax receive` share: argument parsing for media options and running one fax
-// channel in this process on its own 20 ms clock (raw media mode: both sides agree on UDP
-// addresses beforehand; SIP call set-up comes with the SIP layer).
+// What `fax send` and `fax receive` share: argument parsing for media options, progress lines and
+// the JSON summary, and raw media mode: one fax channel in this process on its own 20 ms clock,
+// both sides agreeing on UDP addresses beforehand. SIP mode is in src/fax-call.
 import dgram from 'node:dgram';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type { FaxJobOptions } from '../../fax/index.ts';
+import type { FaxJobOptions, FaxResult } from '../../fax/index.ts';
 import {
   DEFAULT_T38_PARAMS,
   FaxChannel,
   MediaClock,
   type Endpoint,
+  type FaxChannelEvents,
+  type FaxChannelStats,
   type MediaSpec,
 } from '../../media/index.ts';
+import { createLogger, type Logger } from '../../observability/index.ts';
 import { UsageError, type CliIo } from '../command.ts';
 
 export const MEDIA_USAGE = [
   '  --t38                 T.38 over UDPTL (default)',
   '  --audio               G.711 audio over RTP',
-  '  --law pcmu|pcma       G.711 law for --audio (default pcma)',
+  '  --law pcmu|pcma       G.711 law for --audio (default pcma; a SIP receiver follows the offer)',
   '  --no-ecm              disable error correction mode',
   '  --secondaries N       UDPTL redundancy depth (default 3; 0 = none)',
   '  --ident TEXT          our TSI/CSI (≤ 20 characters)',
@@ -110,6 +113,7 @@ export async function runFax(options: FaxRunOptions, io: CliIo): Promise<number>
   });
   socket.on('error', () => undefined);
   const started = Date.now();
+  const progress = faxProgress(io);
   const channel = new FaxChannel(
     {
       media: options.media,
@@ -118,14 +122,7 @@ export async function runFax(options: FaxRunOptions, io: CliIo): Promise<number>
       ...(options.remote ? { remote: options.remote } : {}),
     },
     socket,
-    {
-      onNegotiated: (n) =>
-        io.out(`negotiated: ${n.bitRate} bit/s, ECM ${n.ecm ? 'on' : 'off'}, remote "${n.remoteIdent}"`),
-      onPageConfirmed: (p) =>
-        io.out(
-          `page ${p.pageNumber} ${p.direction === 'send' ? 'confirmed by the far end' : 'received'}: ${p.resolution}, ${p.encoding}, ${p.length} rows, bad rows ${p.badRows}`,
-        ),
-    },
+    progress.events,
   );
   io.out(
     `${options.job.direction === 'send' ? 'sending' : 'receiving'} on ${options.local.host}:${socket.address().port} (${options.media.kind})`,
@@ -142,7 +139,45 @@ export async function runFax(options: FaxRunOptions, io: CliIo): Promise<number>
     clock.start();
   });
   socket.close();
-  const result = channel.result;
+  return printSummary(io, {
+    result: channel.result,
+    media: options.media.kind,
+    remoteIdent: progress.remoteIdent(),
+    started,
+    packets: channel.stats,
+  });
+}
+
+/** Prints the fax's progress: the negotiated session and one line per confirmed page. */
+export function faxProgress(io: CliIo, onPage?: FaxChannelEvents['onPageConfirmed']) {
+  let remoteIdent: string | undefined;
+  const events: FaxChannelEvents = {
+    onNegotiated: (n) => {
+      remoteIdent = n.remoteIdent;
+      io.out(`negotiated: ${n.bitRate} bit/s, ECM ${n.ecm ? 'on' : 'off'}, remote "${n.remoteIdent}"`);
+    },
+    onPageConfirmed: (p) => {
+      remoteIdent ||= p.remoteIdent;
+      onPage?.(p);
+      io.out(
+        `page ${p.pageNumber} ${p.direction === 'send' ? 'confirmed by the far end' : 'received'}: ${p.resolution}, ${p.encoding}, ${p.length} rows, bad rows ${p.badRows}`,
+      );
+    },
+  };
+  return { events, remoteIdent: () => remoteIdent };
+}
+
+export interface FaxSummary {
+  readonly result: FaxResult | undefined;
+  readonly media: 't38' | 'audio';
+  readonly remoteIdent: string | undefined;
+  readonly started: number;
+  readonly packets: FaxChannelStats;
+}
+
+/** The JSON summary line; on failure also the T.30 result on stderr. Resolves to the exit code. */
+export function printSummary(io: CliIo, summary: FaxSummary): number {
+  const { result } = summary;
   io.out(
     JSON.stringify({
       ok: result?.ok ?? false,
@@ -151,9 +186,41 @@ export async function runFax(options: FaxRunOptions, io: CliIo): Promise<number>
       pages: result?.pagesConfirmed ?? 0,
       bitRate: result?.stats.bitRate,
       ecm: result?.stats.ecm,
-      seconds: Math.round((Date.now() - started) / 100) / 10,
-      packets: channel.stats,
+      media: summary.media,
+      remoteIdent: summary.remoteIdent,
+      seconds: Math.round((Date.now() - summary.started) / 100) / 10,
+      packets: summary.packets,
     }),
   );
-  return result?.ok ? 0 : 1;
+  if (result?.ok) return 0;
+  io.err(`fax failed: ${result?.text ?? 'timed out'}`);
+  return 1;
+}
+
+/** SIP call set-up failed (busy, 404, …): exit code 3, so scripts can tell it from a T.30 failure. */
+export const CALL_FAILED_EXIT = 3;
+
+/** src/sip and src/media log warnings and errors to stderr, as JSON lines. */
+export function cliLogger(): Logger {
+  return createLogger({
+    level: 'warn',
+    nodeName: 'faxswitch-cli',
+    destination: process.stderr,
+  });
+}
+
+export interface SipAddress {
+  /** The dialled number: user part of the URI. */
+  readonly number: string;
+  readonly host: string;
+  readonly port: number;
+}
+
+/** `sip:<number>@<host[:port]>` (port 5060 when absent). */
+export function parseSipUri(value: string): SipAddress {
+  const match = /^sips?:([^@;]+)@(\[[^\]]+\]|[^:;]+)(?::(\d{1,5}))?$/.exec(value);
+  const port = match?.[3] === undefined ? 5060 : Number(match[3]);
+  if (!match?.[1] || !match[2] || !(port > 0 && port < 65536))
+    throw new UsageError(`--to needs sip:<number>@<host[:port]> or host:port, got ${value}`);
+  return { number: match[1], host: match[2].replace(/^\[|\]$/g, ''), port };
 }

@@ -1,78 +1,113 @@
-// `faxswitch fax send`: sends a TIFF-F or PDF as a fax to a far end's media address (raw media
-// mode, no SIP), so operators can test a trunk or a gateway and end-to-end tests have a far machine.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+// `faxswitch fax send`: sends a document as a fax. SIP mode (`--to sip:<number>@<host:port>`)
+// places the call through an in-process embedded SIP server, starts on G.711 and moves to T.38 by
+// re-INVITE; raw media mode (`--to host:port`) sends straight to a far end's UDPTL/RTP address.
+import dgram from 'node:dgram';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { findExecutable } from '../../local-services/index.ts';
-import { UsageError, type CliCommand } from '../command.ts';
-import { MEDIA_USAGE, mediaChoice, parseEndpoint, parseFaxArgs, runFax } from './fax-common.ts';
+import { FaxswitchError } from '../../../cluster/index.ts';
+import { DocumentRenderer, readTiff, writeTiff, type FaxPage } from '../../documents/index.ts';
+import type { FaxJobOptions } from '../../fax/index.ts';
+import { sendFaxOverSip } from '../../fax-call/index.ts';
+import { UsageError, type CliCommand, type CliIo } from '../command.ts';
+import {
+  CALL_FAILED_EXIT,
+  cliLogger,
+  faxProgress,
+  MEDIA_USAGE,
+  mediaChoice,
+  parseEndpoint,
+  parseFaxArgs,
+  parseSipUri,
+  printSummary,
+  runFax,
+  type MediaChoice,
+} from './fax-common.ts';
 
-/** PDFs are rendered to TIFF G4 at fax geometry by ghostscript until the documents module's renderer is wired in. */
-function tiffFor(file: string, dir: string): string {
-  if (!/\.pdf$/i.test(file)) return file;
-  const out = path.join(dir, 'document.tif');
-  const gs = findExecutable('gs', 'ghostscript');
-  execFileSync(
-    gs,
-    [
-      '-q',
-      '-dNOPAUSE',
-      '-dBATCH',
-      '-dSAFER',
-      '-sDEVICE=tiffg4',
-      '-r204x196',
-      '-g1728x2200',
-      '-dPDFFitPage',
-      `-sOutputFile=${out}`,
-      file,
-    ],
-    { timeout: 60_000 },
-  );
-  return out;
+/** The document as fax pages: a TIFF read by our reader, anything else through the renderer. */
+async function faxPages(file: string): Promise<FaxPage[]> {
+  const bytes = readFileSync(file);
+  if (/\.tiff?$/i.test(file)) return readTiff(bytes);
+  const renderer = new DocumentRenderer({ workers: 1 });
+  try {
+    const rendered = await renderer.render(bytes, { name: path.basename(file) });
+    return rendered.pages;
+  } finally {
+    await renderer.close();
+  }
+}
+
+/** The local address the system routes to `host` from: what our SDP and Contact announce. */
+async function localAddressTowards(host: string, port: number): Promise<string> {
+  const socket = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.connect(port, host, () => resolve());
+    });
+    return socket.address().address;
+  } finally {
+    socket.close();
+  }
 }
 
 export const faxSendCommand: CliCommand = {
   path: ['fax', 'send'],
-  summary: 'send a TIFF or PDF as a fax to a media address (raw T.38/UDPTL or G.711/RTP)',
+  summary: 'send a TIFF or PDF as a fax: over a SIP call (--to sip:…) or raw T.38/G.711 to a media address',
   usage: [
-    'usage: faxswitch fax send <file.tif|file.pdf> --to <host:port> [options]',
+    'usage: faxswitch fax send <file.tif|file.pdf|…> --to sip:<number>@<host[:port]> [--t38|--audio] [--caller NUMBER] [options]',
+    '       faxswitch fax send <file.tif|file.pdf|…> --to <host:port> [options]',
     '',
-    "  --to HOST:PORT        the far end's UDPTL/RTP address",
-    '  --local HOST:PORT     our address (default 0.0.0.0:0, any port)',
+    '  --to sip:NUMBER@HOST[:PORT]  SIP mode: call NUMBER at HOST (port 5060 by default) from an',
+    '                        in-process SIP server; G.711 first, then T.38 by re-INVITE (--t38, the',
+    '                        default; stays on G.711 if the far end refuses) or G.711 only (--audio)',
+    '  --caller NUMBER       SIP mode: our calling number (default faxswitch)',
+    "  --to HOST:PORT        raw mode: the far end's UDPTL/RTP address",
+    '  --local HOST[:PORT]   our address (SIP mode: SIP and media host, port = SIP port; raw mode:',
+    '                        media address; default: the address routed towards --to, any port)',
     '  --first-page N        start at page N (resume after page N-1 was confirmed)',
     '  --header TEXT         page header line text (≤ 50 characters)',
     ...MEDIA_USAGE,
     '',
-    'Prints each page as the far end confirms it and a JSON summary; exit 0 when the fax succeeded.',
+    'TIFF files are sent as they are; other documents (PDF, images, office) are rendered to fax pages.',
+    'Prints each page as the far end confirms it and a JSON summary. Exit 0 when the fax was sent,',
+    '1 with the T.30 result when it failed, 3 when the call failed (busy, 404, …: the SIP outcome).',
   ].join('\n'),
   async run(args, io) {
     const { values, positionals } = parseFaxArgs(args, {
       to: { type: 'string' },
       local: { type: 'string' },
+      caller: { type: 'string' },
       'first-page': { type: 'string' },
       header: { type: 'string' },
     });
     const file = positionals[0];
     if (!file || positionals.length > 1) throw new UsageError('give exactly one document to send');
-    const remote = parseEndpoint('--to', values.to);
-    const local = values.local
-      ? parseEndpoint('--local', values.local)
-      : { host: remote.host.includes(':') ? '::' : '0.0.0.0', port: 0 };
+    const sip = values.to?.startsWith('sip') ? parseSipUri(values.to) : undefined;
+    const remote = sip ?? parseEndpoint('--to', values.to);
+    if (!sip && values.caller) throw new UsageError('--caller needs --to sip:…');
     const choice = mediaChoice(values);
     const firstPage = values['first-page'] === undefined ? 1 : Number(values['first-page']);
     if (!Number.isInteger(firstPage) || firstPage < 1)
       throw new UsageError(`--first-page must be a page number, got ${values['first-page']}`);
+    const local = values.local
+      ? parseLocal(values.local)
+      : { host: await localAddressTowards(remote.host, remote.port), port: 0 };
     const dir = mkdtempSync(path.join(os.tmpdir(), 'faxswitch-send-'));
     try {
-      const job = {
-        direction: 'send' as const,
-        file: tiffFor(file, dir),
+      const pages = await faxPages(file);
+      const tiff = path.join(dir, 'document.tif');
+      writeFileSync(tiff, writeTiff(pages));
+      io.out(`${file}: ${pages.length} page${pages.length === 1 ? '' : 's'}`);
+      const job: FaxJobOptions = {
+        direction: 'send',
+        file: tiff,
         ecm: choice.ecm,
         firstPage,
         ...(choice.ident ? { ident: choice.ident } : {}),
         ...(values.header ? { pageHeaderInfo: values.header } : {}),
       };
+      if (sip) return await sendSip(sip, values.caller ?? 'faxswitch', local, job, choice, io);
       return await runFax(
         { local, remote, media: choice.media, job, calling: true, timeoutMs: choice.timeoutMs },
         io,
@@ -82,3 +117,55 @@ export const faxSendCommand: CliCommand = {
     }
   },
 };
+
+/** `--local` is `host:port` or a bare host (any port). */
+function parseLocal(value: string): { host: string; port: number } {
+  return /:\d{1,5}$/.test(value) && !/^[^[]*:.*:/.test(value)
+    ? parseEndpoint('--local', value)
+    : { host: value.replace(/^\[|\]$/g, ''), port: 0 };
+}
+
+async function sendSip(
+  target: ReturnType<typeof parseSipUri>,
+  callerId: string,
+  local: { host: string; port: number },
+  job: FaxJobOptions,
+  choice: MediaChoice,
+  io: CliIo,
+): Promise<number> {
+  const progress = faxProgress(io);
+  const started = Date.now();
+  const proxy = `${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`;
+  io.out(`calling ${target.number} at ${proxy} from ${local.host} (${choice.media.kind})`);
+  try {
+    const outcome = await sendFaxOverSip({
+      host: local.host,
+      sipPort: local.port,
+      proxy,
+      to: target.number,
+      callerId,
+      ...(choice.media.kind === 'audio' ? { law: choice.media.law } : {}),
+      job,
+      t38: choice.media.kind === 't38' ? choice.media.params : undefined,
+      ...(choice.media.kind === 't38' && choice.media.secondaries !== undefined
+        ? { secondaries: choice.media.secondaries }
+        : {}),
+      events: progress.events,
+      timeoutMs: choice.timeoutMs,
+      logger: cliLogger(),
+      onAnswered: () => io.out('answered'),
+    });
+    return printSummary(io, {
+      result: outcome.result,
+      media: outcome.media,
+      remoteIdent: progress.remoteIdent(),
+      started,
+      packets: outcome.channel,
+    });
+  } catch (error) {
+    if (!(error instanceof FaxswitchError) || error.wire.sip === undefined) throw error;
+    io.out(JSON.stringify({ ok: false, sip: error.wire.sip, outcome: error.name, text: error.message }));
+    io.err(`call failed: ${error.message} (SIP ${error.wire.sip}, ${error.name})`);
+    return CALL_FAILED_EXIT;
+  }
+}

@@ -2,15 +2,13 @@
 // the end-to-end tests use them: G.711 µ-law audio in real time, resuming at page 2 of a 2-page
 // document. ECM stays on: without it a late wake-up on a busy host costs image rows (SpanDSP
 // repairs them by copying), and the page written by the receiver must be pixel-identical.
-import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bitmapsEqual } from '../../../src/documents/index.ts';
 import { faxDocument, tiffPage } from '../../helpers/fax-documents.ts';
+import { faxswitch } from '../../helpers/cli.ts';
 import { makeTempDir } from '../../helpers/index.ts';
-
-const BIN = path.join(import.meta.dirname, '..', '..', '..', 'bin', 'faxswitch.js');
 
 async function freeUdpPort(): Promise<number> {
   const socket = dgram.createSocket('udp4');
@@ -18,20 +16,6 @@ async function freeUdpPort(): Promise<number> {
   const { port } = socket.address();
   await new Promise<void>((resolve) => socket.close(() => resolve()));
   return port;
-}
-
-function faxswitch(args: string[], onLine: (line: string) => void = () => undefined) {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-    for (const line of chunk.toString().split('\n')) if (line) onLine(line);
-  });
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<{ code: number | null; output: string }>((resolve) =>
-    child.on('exit', (code) => resolve({ code, output })),
-  );
-  return { child, exited };
 }
 
 describe('faxswitch fax send / receive (raw media mode)', () => {
