@@ -1,6 +1,14 @@
 // Three tiers: unit (no processes), integration (real redis-server / nats-server on random loopback
-// ports), end-to-end (real SIP and SMTP peers). `npm test` runs all three, as CI does.
+// ports), end-to-end (real SIP and SMTP peers). `npm test` runs all of them, as CI does.
+// Tests that fax in real time (20 ms media ticks against real peers) run last and one file at a
+// time: on a 2-core machine, sharing the cores with CPU-heavy tests made their timing flaky.
 import { defineConfig } from 'vitest/config';
+
+const REALTIME_FAX = [
+  'test/integration/fax/rtpengine.int.test.ts',
+  'test/integration/fax/cli.int.test.ts',
+  'test/integration/fax/tshark.int.test.ts',
+];
 
 export default defineConfig({
   test: {
@@ -26,6 +34,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.int.test.ts', 'src/**/*.int.test.ts', 'cluster/**/*.int.test.ts'],
+          exclude: [...REALTIME_FAX, '**/node_modules/**'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },
@@ -37,6 +46,19 @@ export default defineConfig({
           include: ['test/**/*.e2e.test.ts'],
           testTimeout: 180_000,
           hookTimeout: 60_000,
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration-realtime',
+          include: REALTIME_FAX,
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
+          sequence: { groupOrder: 2 },
         },
       },
     ],
