@@ -245,6 +245,24 @@ export class EmbeddedDrachtioServer {
     if (!app.socket.destroyed) app.socket.write(encodeFrame(wireMessage(fields, sipText)));
   }
 
+  /**
+   * Hands a SIP message that came from the network to an app, in drachtio's frame
+   * `sip|network|<len>|<proto>|<addr>|<port>|<time>|<txnId>|<dialogId>[|<localAddr>|<localPort>]`.
+   * The local address is sent with new requests, where srf records where they were received.
+   */
+  #deliverFromNetwork(
+    app: AppConnection,
+    text: string,
+    remote: Remote,
+    txnId: string,
+    dialogId: string,
+    options: { withLocalAddress?: boolean } = {},
+  ): void {
+    const local = options.withLocalAddress ? [this.#host, this.#network.portFor(remote.protocol)] : [];
+    const fields = ['sip', 'network', Buffer.byteLength(text), remote.protocol, remote.address, remote.port];
+    this.#send(app, [...fields, new Date().toISOString(), txnId, dialogId, ...local], text);
+  }
+
   #reply(app: AppConnection, msgId: string, fields: readonly (string | number)[], sipText?: string): void {
     this.#send(app, ['response', msgId, ...fields], sipText);
   }
@@ -586,21 +604,7 @@ export class EmbeddedDrachtioServer {
       }
       this.#confirmOutboundInvite(entry, response);
     }
-    this.#send(
-      entry.app,
-      [
-        'sip',
-        'network',
-        0,
-        entry.remote.protocol,
-        entry.remote.address,
-        entry.remote.port,
-        new Date().toISOString(),
-        txnId,
-        entry.dialogId,
-      ],
-      sip.stringify(response),
-    );
+    this.#deliverFromNetwork(entry.app, sip.stringify(response), entry.remote, txnId, entry.dialogId);
     if (status >= 200 && !(isInvite && status < 300)) this.#outbound.delete(txnId);
     if (isInvite && status >= 200 && status < 300) {
       // Keep the entry until timer M so 2xx retransmissions still find the dialog, then forget it.
@@ -732,24 +736,9 @@ export class EmbeddedDrachtioServer {
         if (this.#inbound.get(txnId) === entry) this.#forgetInbound(txnId, entry);
       }, TIMER_H_MS).unref();
     }
-    const text = sip.stringify(request);
-    this.#send(
-      app,
-      [
-        'sip',
-        'network',
-        Buffer.byteLength(text),
-        remote.protocol,
-        remote.address,
-        remote.port,
-        new Date().toISOString(),
-        txnId,
-        dialogId,
-        this.#host,
-        this.#network.portFor(remote.protocol),
-      ],
-      text,
-    );
+    this.#deliverFromNetwork(app, sip.stringify(request), remote, txnId, dialogId, {
+      withLocalAddress: true,
+    });
   }
 
   #findDialogFor(message: SipMessage): Dialog | undefined {
@@ -776,22 +765,7 @@ export class EmbeddedDrachtioServer {
     if (dialog === undefined) return;
     clearTimeout(dialog.retransmit2xx);
     dialog.retransmit2xx = undefined;
-    const text = sip.stringify(ack);
-    this.#send(
-      dialog.app,
-      [
-        'sip',
-        'network',
-        Buffer.byteLength(text),
-        remote.protocol,
-        remote.address,
-        remote.port,
-        new Date().toISOString(),
-        randomUUID(),
-        dialog.id,
-      ],
-      text,
-    );
+    this.#deliverFromNetwork(dialog.app, sip.stringify(ack), remote, randomUUID(), dialog.id);
   }
 
   #onCancel(cancel: SipMessage, remote: Remote): void {
@@ -805,22 +779,7 @@ export class EmbeddedDrachtioServer {
     // As drachtio-server does: the server ends the INVITE with 487 and tells the app.
     this.#respondInbound(entry, 487, 'Request Terminated');
     this.#forgetInbound(txnId, entry);
-    const text = sip.stringify(cancel);
-    this.#send(
-      entry.app,
-      [
-        'sip',
-        'network',
-        Buffer.byteLength(text),
-        remote.protocol,
-        remote.address,
-        remote.port,
-        new Date().toISOString(),
-        txnId,
-        '',
-      ],
-      text,
-    );
+    this.#deliverFromNetwork(entry.app, sip.stringify(cancel), remote, txnId, '');
   }
 
   #respondInbound(entry: InboundTxn, status: number, reason: string): void {
