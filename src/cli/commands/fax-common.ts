@@ -197,6 +197,29 @@ export function printSummary(io: CliIo, summary: FaxSummary): number {
   return 1;
 }
 
+/** A SIP fax's outcome as the summary line and exit code (both SIP commands end this way). */
+export function printSipOutcome(
+  io: CliIo,
+  outcome: { result: FaxSummary['result']; media: FaxSummary['media']; channel: FaxSummary['packets'] },
+  progress: { remoteIdent(): string | undefined },
+  started: number,
+): number {
+  return printSummary(io, {
+    result: outcome.result,
+    media: outcome.media,
+    remoteIdent: progress.remoteIdent(),
+    started,
+    packets: outcome.channel,
+  });
+}
+
+/** What a SIP fax offers or accepts for T.38, from the command's media options. */
+export function sipT38Options(choice: MediaChoice) {
+  if (choice.media.kind !== 't38') return { t38: undefined };
+  const { params, secondaries } = choice.media;
+  return { t38: params, ...(secondaries !== undefined ? { secondaries } : {}) };
+}
+
 /** SIP call set-up failed (busy, 404, …): exit code 3, so scripts can tell it from a T.30 failure. */
 export const CALL_FAILED_EXIT = 3;
 

@@ -14,7 +14,8 @@ import {
   mediaChoice,
   parseEndpoint,
   parseFaxArgs,
-  printSummary,
+  printSipOutcome,
+  sipT38Options,
   runFax,
   type MediaChoice,
 } from './fax-common.ts';
@@ -106,10 +107,7 @@ async function receiveSip(
         ecm: choice.ecm,
         ...(choice.ident ? { ident: choice.ident } : {}),
       },
-      t38: choice.media.kind === 't38' ? choice.media.params : undefined,
-      ...(choice.media.kind === 't38' && choice.media.secondaries !== undefined
-        ? { secondaries: choice.media.secondaries }
-        : {}),
+      ...sipT38Options(choice),
       events: progress.events,
       timeoutMs: choice.timeoutMs,
       logger: cliLogger(),
@@ -118,13 +116,7 @@ async function receiveSip(
       onCall: (offer) => io.out(`call from ${offer.caller || 'anonymous'} to ${offer.did}`),
     });
     if (pages.length > 0) writeFileSync(out, writeTiff(pages));
-    return printSummary(io, {
-      result: outcome.result,
-      media: outcome.media,
-      remoteIdent: progress.remoteIdent(),
-      started,
-      packets: outcome.channel,
-    });
+    return printSipOutcome(io, outcome, progress, started);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

@@ -19,7 +19,8 @@ import {
   parseEndpoint,
   parseFaxArgs,
   parseSipUri,
-  printSummary,
+  printSipOutcome,
+  sipT38Options,
   runFax,
   type MediaChoice,
 } from './fax-common.ts';
@@ -146,22 +147,13 @@ async function sendSip(
       callerId,
       ...(choice.media.kind === 'audio' ? { law: choice.media.law } : {}),
       job,
-      t38: choice.media.kind === 't38' ? choice.media.params : undefined,
-      ...(choice.media.kind === 't38' && choice.media.secondaries !== undefined
-        ? { secondaries: choice.media.secondaries }
-        : {}),
+      ...sipT38Options(choice),
       events: progress.events,
       timeoutMs: choice.timeoutMs,
       logger: cliLogger(),
       onAnswered: () => io.out('answered'),
     });
-    return printSummary(io, {
-      result: outcome.result,
-      media: outcome.media,
-      remoteIdent: progress.remoteIdent(),
-      started,
-      packets: outcome.channel,
-    });
+    return printSipOutcome(io, outcome, progress, started);
   } catch (error) {
     if (!(error instanceof FaxswitchError) || error.wire.sip === undefined) throw error;
     io.out(JSON.stringify({ ok: false, sip: error.wire.sip, outcome: error.name, text: error.message }));
