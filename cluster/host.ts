@@ -35,7 +35,8 @@ import {
   SequenceConflictError,
   StaleEpochError,
 } from './script-codes.ts';
-import { ActorStore, type ActorStatus, type EffectIntent, type StoredActor } from './store.ts';
+import { toView, type ActorView } from './reader.ts';
+import { ActorStore, type ActorStatus, type EffectIntent } from './store.ts';
 
 export interface ActorHostOptions {
   /** A connection for this host alone; create it with `enableOfflineQueue: false` so commands fail
@@ -72,19 +73,6 @@ export interface EffectContext {
   readonly signal: AbortSignal;
 }
 export type EffectHandler = (context: EffectContext) => Promise<unknown>;
-
-/** The persisted state of an actor as any node reads it. */
-export interface ActorView {
-  readonly actorId: string;
-  readonly machine: string;
-  readonly version: number;
-  readonly seq: number;
-  readonly status: ActorStatus;
-  readonly owner: string | undefined;
-  readonly value: unknown;
-  readonly context: unknown;
-  readonly pendingEffects: readonly string[];
-}
 
 /** The actor is not hosted here (any more): the caller should route again. */
 export class NotHostedError extends RetryableError {}
@@ -802,19 +790,4 @@ function assertTimings(options: ActorHostOptions): void {
 
 function isEffectResult(event: { type: string }): event is { type: string; key: string } {
   return (event.type === HostEvent.effectDone || event.type === HostEvent.effectFailed) && 'key' in event;
-}
-
-function toView(stored: StoredActor): ActorView {
-  const snapshot = stored.snapshot as { value?: unknown; context?: unknown };
-  return {
-    actorId: stored.actorId,
-    machine: stored.machine,
-    version: stored.version,
-    seq: stored.seq,
-    status: stored.status,
-    owner: stored.owner,
-    value: snapshot.value,
-    context: snapshot.context,
-    pendingEffects: stored.pending.map((intent) => intent.key),
-  };
 }

@@ -23,7 +23,6 @@ export {
   UnknownMachineError,
   type ActorHostOptions,
   type ActorEvent,
-  type ActorView,
   type EffectContext,
   type EffectHandler,
 } from './host.ts';
@@ -35,6 +34,7 @@ export {
   ActorNotFoundError,
   SequenceConflictError,
 } from './script-codes.ts';
+export { ActorReader, type ActorView, type ActorStep } from './reader.ts';
 export {
   createKeys,
   createSubjects,

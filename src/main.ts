@@ -7,6 +7,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { loadConfig, redactUrl, type Config } from './config/index.ts';
 import { createLogger, createMetricsRegistry, type Logger } from './observability/index.ts';
 import { startHealthServer, type RunningHealthServer } from './http/index.ts';
+import { startFaxServices, type FaxServices } from './switch/index.ts';
 import {
   createLocalNats,
   createLocalRedis,
@@ -22,6 +23,8 @@ export interface RunningNode {
   readonly httpUrl: string;
   readonly redisUrl: string;
   readonly natsUrl: string;
+  /** Where this node takes SIP calls. */
+  readonly sip: { readonly host: string; readonly port: number };
   /** Graceful shutdown: stop taking work, close clients, stop private servers. */
   stop(): Promise<void>;
 }
@@ -53,6 +56,7 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
   const isStopping = (): boolean => stopping;
   const localServers: LocalServer[] = [];
   let lock: StateDirLock | undefined;
+  let services: FaxServices | undefined;
   /** The configured server's URL, or a private server started and supervised under the state dir. */
   const configuredOrPrivate = async (
     configured: URL | undefined,
@@ -88,6 +92,8 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
     });
 
     const metrics = createMetricsRegistry(config.nodeName);
+    services = await startFaxServices({ config, redisUrl, nats, logger, metrics });
+    const fax = services;
     const http: RunningHealthServer = await startHealthServer({
       host: config.http.host,
       port: config.http.port,
@@ -95,6 +101,11 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
       acceptingWork: () => !stopping,
       checks: [
         { name: 'redis', check: async () => void (await redis.ping()) },
+        {
+          name: 'actors',
+          check: () =>
+            fax.isReady() ? Promise.resolve() : Promise.reject(new Error('actor host not running')),
+        },
         {
           name: 'nats',
           check: async () => {
@@ -108,7 +119,7 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
     const printable = (url: string): string => redactUrl(new URL(url));
     logger.info(
       { http: http.url, redis: printable(redisUrl), nats: printable(natsUrl), stateDir: config.stateDir },
-      `faxswitch node ${config.nodeName} listening on ${http.url} (health ${http.url}/healthz, readiness ${http.url}/readyz)`,
+      `faxswitch node ${config.nodeName} listening on ${http.url} (health ${http.url}/healthz, readiness ${http.url}/readyz), SIP on ${fax.sip.host}:${fax.sip.port}`,
     );
 
     return {
@@ -116,10 +127,13 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
       httpUrl: http.url,
       redisUrl,
       natsUrl,
+      sip: fax.sip,
       async stop() {
         if (stopping) return;
         stopping = true;
         logger.info('shutting down');
+        // Readiness turns false at once (stopping); calls in progress get most of the grace time.
+        await fax.drain(Math.max(1_000, config.shutdownGraceMs - 3_000));
         await http.close();
         await nats.drain().catch(() => nats.close());
         redis.disconnect();
@@ -131,6 +145,7 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
     };
   } catch (error) {
     stopping = true;
+    await services?.drain(1_000).catch(() => undefined);
     await Promise.all(localServers.map((server) => server.process.stop()));
     lock?.release();
     throw error;

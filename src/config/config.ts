@@ -2,7 +2,7 @@
 // values with units in their names. The only place the environment is read.
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, EnvReader, type Environment, type HostPort } from './env-reader.ts';
+import { ConfigError, EnvReader, type Environment, type HostPort, type Secret } from './env-reader.ts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -16,6 +16,52 @@ export interface ClusterTimings {
   readonly heartbeatMs: number;
   /** Silence after which peers declare a node dead and take over its actors. */
   readonly nodeDeadAfterMs: number;
+}
+
+/** SIP signalling: an embedded drachtio-compatible server, or a real drachtio-server beside the node. */
+export interface SipSettings {
+  /** Where the embedded server takes SIP (UDP and TCP); its address is announced in Contact. */
+  readonly listen: HostPort;
+  /** A drachtio-server to connect to instead of the embedded one. */
+  readonly drachtio: { readonly host: string; readonly port: number; readonly secret: Secret } | undefined;
+  /** Answer to a call for a number that is unknown or disabled. */
+  readonly unknownDidStatus: 404 | 480 | 603;
+  /** Seconds a caller is asked to wait (Retry-After) when the node is full. */
+  readonly retryAfterSeconds: number;
+}
+
+/** RTP/UDPTL media: the address SDP announces, the UDP port range and the node's channel cap. */
+export interface MediaSettings {
+  readonly address: string;
+  readonly portMin: number;
+  readonly portMax: number;
+  readonly maxChannels: number;
+  /** Media worker threads; undefined: one per core. */
+  readonly workers: number | undefined;
+}
+
+/** Fax content at rest: a directory every node mounts, sealed with keys from a file or secret. */
+export interface ArchiveSettings {
+  readonly dir: string;
+  /** `id:base64key` lines (first seals); undefined on one machine: a key generated in the state dir. */
+  readonly keysFile: string | undefined;
+}
+
+/** Outgoing mail: the relay every email goes through, and what our emails say about themselves. */
+export interface MailSettings {
+  /** smtp://host:port (STARTTLS) or smtps://host:port; undefined: emails wait until one is configured. */
+  readonly relay: URL | undefined;
+  readonly username: string | undefined;
+  readonly password: Secret | undefined;
+  readonly requireTls: boolean;
+  /** PEM file of extra CAs to trust for the relay. */
+  readonly caFile: string | undefined;
+  /** The fax domain: `<number>@<fax domain>` addresses, Message-IDs. */
+  readonly faxDomain: string;
+  readonly from: string;
+  readonly dkim:
+    | { readonly domainName: string; readonly keySelector: string; readonly privateKeyFile: string }
+    | undefined;
 }
 
 export interface Config {
@@ -32,6 +78,10 @@ export interface Config {
   /** Time allowed between SIGTERM and exit (Kubernetes terminationGracePeriodSeconds minus margin). */
   readonly shutdownGraceMs: number;
   readonly cluster: ClusterTimings;
+  readonly sip: SipSettings;
+  readonly media: MediaSettings;
+  readonly archive: ArchiveSettings;
+  readonly mail: MailSettings;
 }
 
 /** Every variable the node reads, with what it means; the README's table is generated from this. */
@@ -47,6 +97,28 @@ export const ENVIRONMENT_VARIABLES = {
   FAXSWITCH_LEASE_RENEW: 'actor lease renewal interval; default 1s (must be under a third of the TTL)',
   FAXSWITCH_HEARTBEAT: 'node heartbeat interval; default 1s',
   FAXSWITCH_NODE_DEAD_AFTER: 'heartbeat silence after which a node is dead; default 3s',
+  FAXSWITCH_SIP_LISTEN: 'SIP (UDP+TCP) of the embedded SIP server, host:port; default 127.0.0.1:5060',
+  DRACHTIO_URL: 'drachtio://:secret@host:port of a drachtio-server to use instead of the embedded one',
+  FAXSWITCH_UNKNOWN_DID_STATUS:
+    'SIP status for a call to an unknown or disabled number: 404 (default), 480 or 603',
+  FAXSWITCH_MEDIA_ADDRESS: 'address media sockets bind to and SDP announces; default the SIP listen host',
+  FAXSWITCH_MEDIA_PORTS: 'UDP port range for RTP/UDPTL, MIN-MAX; default 20000-29999',
+  FAXSWITCH_MAX_CHANNELS: 'concurrent fax calls this node takes (more get 503); default 500',
+  FAXSWITCH_MEDIA_WORKERS: 'media worker threads; default one per core',
+  FAXSWITCH_ARCHIVE_DIR: 'encrypted fax archive, shared by all nodes; default <state dir>/archive',
+  FAXSWITCH_ARCHIVE_KEYS_FILE:
+    'archive keys (id:base64 lines, first seals); default a key made in the state dir',
+  FAXSWITCH_SMTP_RELAY:
+    'smtp://host:port (STARTTLS) or smtps://host:port for outgoing mail; unset: mail waits',
+  FAXSWITCH_SMTP_USER: 'relay login',
+  FAXSWITCH_SMTP_PASSWORD: 'relay password',
+  FAXSWITCH_SMTP_REQUIRE_TLS: 'refuse to send mail in clear (default true)',
+  FAXSWITCH_SMTP_CA_FILE: 'PEM file of CAs to trust for the relay',
+  FAXSWITCH_FAX_DOMAIN: 'the fax domain (<number>@<domain>, Message-IDs); default fax.localhost',
+  FAXSWITCH_MAIL_FROM: 'From address of fax and status emails; default fax@<fax domain>',
+  FAXSWITCH_DKIM_DOMAIN: 'DKIM signing domain (with FAXSWITCH_DKIM_SELECTOR and FAXSWITCH_DKIM_KEY_FILE)',
+  FAXSWITCH_DKIM_SELECTOR: 'DKIM selector',
+  FAXSWITCH_DKIM_KEY_FILE: 'PEM file of the DKIM private key',
 } as const;
 
 export function loadConfig(env: Environment = process.env): Config {
@@ -57,19 +129,65 @@ export function loadConfig(env: Environment = process.env): Config {
     heartbeatMs: read.durationMs('FAXSWITCH_HEARTBEAT', 1_000, { minMs: 100, maxMs: 20_000 }),
     nodeDeadAfterMs: read.durationMs('FAXSWITCH_NODE_DEAD_AFTER', 3_000, { minMs: 300, maxMs: 120_000 }),
   };
+  const stateDir = path.resolve(read.string('FAXSWITCH_STATE_DIR', 'var'));
+  const sipListen = read.hostPort('FAXSWITCH_SIP_LISTEN', { host: '127.0.0.1', port: 5060 });
+  const faxDomain = read.domain('FAXSWITCH_FAX_DOMAIN', 'fax.localhost');
+  const mediaPorts = read.portRange('FAXSWITCH_MEDIA_PORTS', { min: 20_000, max: 29_999 });
   const config: Config = {
     nodeName: read.string('FAXSWITCH_NODE_NAME', read.string('POD_NAME', os.hostname())),
-    stateDir: path.resolve(read.string('FAXSWITCH_STATE_DIR', 'var')),
+    stateDir,
     http: read.hostPort('FAXSWITCH_HTTP_LISTEN', { host: '127.0.0.1', port: 8080 }),
     redisUrl: read.optionalUrl('REDIS_URL', ['redis', 'rediss']),
     natsUrl: read.optionalUrl('NATS_URL', ['nats', 'tls']),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     shutdownGraceMs: read.durationMs('FAXSWITCH_SHUTDOWN_GRACE', 25_000, { minMs: 1_000, maxMs: 600_000 }),
     cluster,
+    sip: {
+      listen: sipListen,
+      drachtio: read.drachtioUrl('DRACHTIO_URL'),
+      unknownDidStatus: Number(read.oneOf('FAXSWITCH_UNKNOWN_DID_STATUS', ['404', '480', '603'], '404')) as
+        404 | 480 | 603,
+      retryAfterSeconds: 30,
+    },
+    media: {
+      address: read.string('FAXSWITCH_MEDIA_ADDRESS', sipListen.host),
+      portMin: mediaPorts.min,
+      portMax: mediaPorts.max,
+      maxChannels: read.integer('FAXSWITCH_MAX_CHANNELS', 500, { min: 1, max: 10_000 }),
+      workers: read.optionalInteger('FAXSWITCH_MEDIA_WORKERS', { min: 1, max: 64 }),
+    },
+    archive: {
+      dir: path.resolve(read.string('FAXSWITCH_ARCHIVE_DIR', path.join(stateDir, 'archive'))),
+      keysFile: read.optionalString('FAXSWITCH_ARCHIVE_KEYS_FILE'),
+    },
+    mail: {
+      relay: read.optionalUrl('FAXSWITCH_SMTP_RELAY', ['smtp', 'smtps']),
+      username: read.optionalString('FAXSWITCH_SMTP_USER'),
+      password: read.optionalSecret('FAXSWITCH_SMTP_PASSWORD'),
+      requireTls: read.boolean('FAXSWITCH_SMTP_REQUIRE_TLS', true),
+      caFile: read.optionalString('FAXSWITCH_SMTP_CA_FILE'),
+      faxDomain,
+      from: read.string('FAXSWITCH_MAIL_FROM', `fax@${faxDomain}`),
+      dkim: dkimSettings(read),
+    },
   };
   read.assertValid();
   assertCoherent(config);
   return config;
+}
+
+function dkimSettings(read: EnvReader): MailSettings['dkim'] {
+  const domainName = read.optionalString('FAXSWITCH_DKIM_DOMAIN');
+  const keySelector = read.optionalString('FAXSWITCH_DKIM_SELECTOR');
+  const privateKeyFile = read.optionalString('FAXSWITCH_DKIM_KEY_FILE');
+  if (domainName === undefined && keySelector === undefined && privateKeyFile === undefined) return undefined;
+  if (domainName === undefined || keySelector === undefined || privateKeyFile === undefined) {
+    read.problem(
+      'FAXSWITCH_DKIM_DOMAIN, FAXSWITCH_DKIM_SELECTOR and FAXSWITCH_DKIM_KEY_FILE go together: set all three or none',
+    );
+    return undefined;
+  }
+  return { domainName, keySelector, privateKeyFile };
 }
 
 /** Rules between variables, which no single reader can check. */
@@ -84,6 +202,13 @@ function assertCoherent(config: Config): void {
   if (heartbeatMs * 2 > nodeDeadAfterMs) {
     problems.push(
       `FAXSWITCH_NODE_DEAD_AFTER (${nodeDeadAfterMs}ms) must be at least twice FAXSWITCH_HEARTBEAT (${heartbeatMs}ms)`,
+    );
+  }
+  // Media ports are even (RTCP's odd neighbour stays free), and a call holds two at its switch from
+  // audio to T.38.
+  if (config.media.portMax - config.media.portMin + 1 < config.media.maxChannels * 4) {
+    problems.push(
+      `FAXSWITCH_MEDIA_PORTS (${config.media.portMin}-${config.media.portMax}) is too small for FAXSWITCH_MAX_CHANNELS=${config.media.maxChannels}: each call needs two even ports (audio, then T.38), so at least ${config.media.maxChannels * 4} ports`,
     );
   }
   if (problems.length > 0) throw new ConfigError(problems);

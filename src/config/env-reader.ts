@@ -152,6 +152,59 @@ export class EnvReader {
     return { host: match[1] ?? (match[2] || '0.0.0.0'), port };
   }
 
+  optionalInteger(name: string, range: { min: number; max: number }): number | undefined {
+    return this.#raw(name) === undefined ? undefined : this.integer(name, range.min, range);
+  }
+
+  /** `MIN-MAX`, two ports with MIN < MAX. */
+  portRange(name: string, fallback: { min: number; max: number }): { min: number; max: number } {
+    const raw = this.#raw(name);
+    if (raw === undefined) return fallback;
+    const match = /^(\d{1,5})-(\d{1,5})$/.exec(raw);
+    const min = Number(match?.[1]);
+    const max = Number(match?.[2]);
+    if (!match || min < 1024 || max > 65_535 || min >= max) {
+      return this.#fail(name, raw, 'MIN-MAX with 1024 ≤ MIN < MAX ≤ 65535, e.g. 20000-29999', fallback);
+    }
+    return { min, max };
+  }
+
+  /** A DNS domain name, lower-cased. */
+  domain(name: string, fallback: string): string {
+    const raw = this.#raw(name);
+    if (raw === undefined) return fallback;
+    const lowered = raw.toLowerCase();
+    return /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(
+      lowered,
+    )
+      ? lowered
+      : this.#fail(name, raw, 'a domain name such as fax.example.com', fallback);
+  }
+
+  /** `drachtio://:secret@host:port` (the secret is kept as a Secret). */
+  drachtioUrl(name: string): { host: string; port: number; secret: Secret } | undefined {
+    const raw = this.#raw(name);
+    if (raw === undefined) return undefined;
+    try {
+      const url = new URL(raw);
+      if (url.protocol === 'drachtio:' && url.hostname && url.password) {
+        return {
+          host: url.hostname.replace(/^\[|\]$/g, ''),
+          port: Number(url.port) || 9022,
+          secret: new Secret(decodeURIComponent(url.password)),
+        };
+      }
+    } catch {
+      // reported below
+    }
+    return this.#fail(name, '[redacted]', 'drachtio://:secret@host:port', undefined);
+  }
+
+  /** A problem that involves several variables. */
+  problem(text: string): void {
+    this.#problems.push(text);
+  }
+
   /** Throws one ConfigError naming every problem found so far. */
   assertValid(): void {
     if (this.#problems.length > 0) throw new ConfigError(this.#problems);

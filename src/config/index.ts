@@ -5,6 +5,10 @@ export {
   LOG_LEVELS,
   type Config,
   type ClusterTimings,
+  type SipSettings,
+  type MediaSettings,
+  type ArchiveSettings,
+  type MailSettings,
   type LogLevel,
 } from './config.ts';
 export {

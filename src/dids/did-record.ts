@@ -22,6 +22,8 @@ export interface DidRecord {
   readonly retention: Retention;
   /** Optional HTTPS URL notified of each received fax. */
   readonly webhookUrl?: string;
+  /** Optional ASCII-armoured OpenPGP public key: faxes are emailed encrypted to it (RFC 3156). */
+  readonly pgpPublicKey?: string;
 }
 
 export class InvalidDidError extends TerminalError {
@@ -74,7 +76,12 @@ export interface DidInput {
   readonly stationId?: string;
   readonly retention?: string;
   readonly webhookUrl?: string;
+  readonly pgpPublicKey?: string;
 }
+
+const PGP_ARMOR =
+  /^-----BEGIN PGP PUBLIC KEY BLOCK-----\r?\n[\s\S]+\r?\n-----END PGP PUBLIC KEY BLOCK-----\s*$/;
+const MAX_PGP_KEY_BYTES = 64 * 1024;
 
 export function validateDid(input: DidInput): DidRecord {
   const problems: string[] = [];
@@ -115,6 +122,13 @@ export function validateDid(input: DidInput): DidRecord {
       problems.push(`webhook '${input.webhookUrl}' must be an https:// URL (fax metadata crosses a network)`);
     }
   }
+  const pgpPublicKey = input.pgpPublicKey?.trim() || undefined;
+  if (
+    pgpPublicKey !== undefined &&
+    (pgpPublicKey.length > MAX_PGP_KEY_BYTES || !PGP_ARMOR.test(pgpPublicKey))
+  ) {
+    problems.push('the PGP key must be one ASCII-armoured public key block (at most 64 KiB)');
+  }
   if (problems.length > 0 || !retention) throw new InvalidDidError(input.number, problems);
   return {
     number,
@@ -125,5 +139,6 @@ export function validateDid(input: DidInput): DidRecord {
     stationId,
     retention,
     ...(input.webhookUrl ? { webhookUrl: input.webhookUrl } : {}),
+    ...(pgpPublicKey ? { pgpPublicKey } : {}),
   };
 }

@@ -4,6 +4,7 @@
 import type { Redis } from 'ioredis';
 import { TerminalError } from '../../cluster/index.ts';
 import { formatCsvRecord, parseCsv, type CsvRecord } from '../csv/index.ts';
+import { checkPublicKey } from '../email/index.ts';
 import {
   formatRetention,
   InvalidDidError,
@@ -35,6 +36,7 @@ export const DID_CSV_COLUMNS = [
   'station_id',
   'retention',
   'webhook',
+  'pgp_key',
 ] as const;
 
 const STORED_VERSION = 1;
@@ -73,7 +75,7 @@ export class DidRegistry {
   }
 
   async add(input: DidInput): Promise<DidRecord> {
-    const record = validateDid(input);
+    const record = await validateDidWithKey(input);
     const created = await this.#redis
       .multi()
       .set(this.#key(record.number), serialize(record), 'NX')
@@ -94,7 +96,7 @@ export class DidRegistry {
         await this.#redis.unwatch();
         throw new DidNotFoundError(normalized);
       }
-      const record = validateDid({ ...toInput(current), ...changes, number: normalized });
+      const record = await validateDidWithKey({ ...toInput(current), ...changes, number: normalized });
       const committed = await this.#redis.multi().set(key, serialize(record), 'XX').exec();
       if (committed) return record; // null: someone changed it meanwhile; read again
     }
@@ -174,7 +176,7 @@ export class DidRegistry {
         continue;
       }
       try {
-        batch.push(validateDid(rowToInput(record, columns)));
+        batch.push(await validateDidWithKey(rowToInput(record, columns)));
       } catch (error) {
         if (!(error instanceof InvalidDidError)) throw error;
         reject(record.line, error.message);
@@ -198,6 +200,19 @@ export class DidRegistry {
       after = page[page.length - 1]?.number;
     }
   }
+}
+
+/** validateDid, plus a check that an OpenPGP key is one we can encrypt to. */
+async function validateDidWithKey(input: DidInput): Promise<DidRecord> {
+  const record = validateDid(input);
+  if (record.pgpPublicKey !== undefined) {
+    try {
+      await checkPublicKey(record.pgpPublicKey);
+    } catch (error) {
+      throw new InvalidDidError(record.number, [(error as Error).message]);
+    }
+  }
+  return record;
 }
 
 function serialize(record: DidRecord): string {
@@ -243,6 +258,7 @@ function rowToInput(record: CsvRecord, columns: Map<string, number>): DidInput {
     ...optional('stationId', field('station_id')),
     ...optional('retention', field('retention')),
     ...optional('webhookUrl', field('webhook')),
+    ...optional('pgpPublicKey', field('pgp_key')),
   };
 }
 
@@ -260,5 +276,6 @@ function recordToRow(record: DidRecord): string[] {
     record.stationId,
     formatRetention(record.retention),
     record.webhookUrl ?? '',
+    record.pgpPublicKey ?? '',
   ];
 }

@@ -39,3 +39,4 @@ export {
   type StatusEmailInput,
   type StatusEmailTemplates,
 } from './status-email.ts';
+export { encryptEmail, checkPublicKey, InvalidPublicKeyError } from './pgp-mime.ts';

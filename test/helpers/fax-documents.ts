@@ -2,9 +2,15 @@
 // their pages decoded by our own T.4/T.6 codec, to compare received pixels (which the fax engine
 // decodes with libtiff) against. Each document is made once per process.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { readTiff, type FaxPage, type FaxResolution } from '../../src/documents/index.ts';
+import {
+  FAX_RESOLUTIONS,
+  readTiff,
+  type Bitmap,
+  type FaxPage,
+  type FaxResolution,
+} from '../../src/documents/index.ts';
 import { makeTempDir } from './services.ts';
 
 const GEOMETRY: Record<FaxResolution, { dpi: string; height: number }> = {
@@ -55,4 +61,36 @@ export function tiffPage(file: string, pageNumber: number): FaxPage {
   const page = readTiff(readFileSync(file))[pageNumber - 1];
   if (!page) throw new Error(`${file} has no page ${pageNumber}`);
   return page;
+}
+
+/** Reads a binary PBM (P4): the same packing as our Bitmap (MSB first, 1 = black). */
+export function readPbm(file: string): Bitmap {
+  const bytes = readFileSync(file);
+  const header = /^P4\s+(\d+)\s+(\d+)\s/.exec(bytes.subarray(0, 40).toString('latin1'));
+  if (header === null) throw new Error(`${file} is not a binary PBM`);
+  const width = Number(header[1]);
+  const height = Number(header[2]);
+  const rowBytes = Math.ceil(width / 8);
+  return { width, height, rowBytes, data: new Uint8Array(bytes.subarray(header[0].length)) };
+}
+
+/** Every page of a PDF as poppler (`pdftoppm -mono`, an independent renderer) draws it at `resolution`. */
+export function pdfPagesByPoppler(pdf: Uint8Array, resolution: FaxResolution): Bitmap[] {
+  const work = makeTempDir('faxswitch-pdf-');
+  const file = path.join(work, 'document.pdf');
+  writeFileSync(file, pdf);
+  const { xDpi, yDpi } = FAX_RESOLUTIONS[resolution];
+  execFileSync('pdftoppm', [
+    '-mono',
+    '-rx',
+    String(xDpi),
+    '-ry',
+    String(yDpi),
+    file,
+    path.join(work, 'page'),
+  ]);
+  return readdirSync(work)
+    .filter((name) => name.endsWith('.pbm'))
+    .sort()
+    .map((name) => readPbm(path.join(work, name)));
 }

@@ -1,6 +1,6 @@
 // `faxswitch did …`: manage inbound numbers — add, update, enable/disable, remove, show, list, and
 // bulk import/export as CSV (streamed, so a million numbers never sit in memory).
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import {
@@ -20,6 +20,7 @@ const RECORD_OPTIONS = {
   csid: { type: 'string' },
   retention: { type: 'string' },
   webhook: { type: 'string' },
+  'pgp-key': { type: 'string' },
   inactive: { type: 'boolean' },
 } as const;
 
@@ -30,6 +31,7 @@ const RECORD_USAGE = [
   '  --csid TEXT             station id sent to callers (default: the number)',
   '  --retention 30d|delete-after-delivery   how long faxes are archived (default 30d)',
   '  --webhook URL           https URL notified of each received fax',
+  '  --pgp-key FILE          email faxes encrypted to this OpenPGP public key (armoured); "" removes it',
   '  --inactive              registered, but calls are refused',
 ].join('\n');
 
@@ -59,6 +61,7 @@ function describe(record: DidRecord): string {
     `  recipients: ${record.recipients.join(', ')}`,
     `  attachment: ${record.attachmentFormat}   station id: ${record.stationId}   retention: ${formatRetention(record.retention)}`,
     ...(record.webhookUrl ? [`  webhook: ${record.webhookUrl}`] : []),
+    ...(record.pgpPublicKey ? ['  emails encrypted with OpenPGP'] : []),
   ].join('\n');
 }
 
@@ -69,8 +72,10 @@ function recordChanges(values: {
   csid?: string | undefined;
   retention?: string | undefined;
   webhook?: string | undefined;
+  'pgp-key'?: string | undefined;
   inactive?: boolean | undefined;
 }): Partial<Omit<DidInput, 'number'>> {
+  const keyFile = values['pgp-key'];
   return {
     ...(values.account !== undefined ? { account: values.account } : {}),
     ...(values.email !== undefined ? { recipients: values.email } : {}),
@@ -78,6 +83,7 @@ function recordChanges(values: {
     ...(values.csid !== undefined ? { stationId: values.csid } : {}),
     ...(values.retention !== undefined ? { retention: values.retention } : {}),
     ...(values.webhook !== undefined ? { webhookUrl: values.webhook } : {}),
+    ...(keyFile !== undefined ? { pgpPublicKey: keyFile === '' ? '' : readFileSync(keyFile, 'utf8') } : {}),
     ...(values.inactive !== undefined ? { active: !values.inactive } : {}),
   };
 }

@@ -4,6 +4,7 @@ import { configCommand } from './config.ts';
 import { didCommands } from './did.ts';
 import { faxReceiveCommand } from './fax-receive.ts';
 import { faxSendCommand } from './fax-send.ts';
+import { inboundCommands } from './inbound.ts';
 import { startCommand } from './start.ts';
 
 export const COMMANDS: readonly CliCommand[] = [
@@ -12,4 +13,5 @@ export const COMMANDS: readonly CliCommand[] = [
   faxSendCommand,
   faxReceiveCommand,
   ...didCommands,
+  ...inboundCommands,
 ];

@@ -3,11 +3,12 @@
 // and out of tiff2pdf's, and refuses a password-protected PDF with a typed error.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bitmapsEqual, FAX_RESOLUTIONS, type Bitmap, type FaxPage } from '../../../src/documents/page.ts';
+import { bitmapsEqual, FAX_RESOLUTIONS, type FaxPage } from '../../../src/documents/page.ts';
 import { readTiff } from '../../../src/documents/tiff/reader.ts';
 import { writePdf } from '../../../src/documents/pdf/writer.ts';
 import { readFaxPdf } from '../../../src/documents/pdf/reader.ts';
 import { EncryptedDocumentError } from '../../../src/documents/image-errors.ts';
+import { readPbm } from '../../helpers/fax-documents.ts';
 import { makeCorpus, tool, type Corpus } from './corpus.ts';
 
 let corpus: Corpus;
@@ -19,17 +20,6 @@ beforeAll(() => {
   const b4 = readTiff(readFileSync(corpus.file('gs-tiffg4-b4.tif')));
   pages = [fine[0]!, standard[0]!, b4[1]!, { ...fine[1]!, resolution: 'superfine' }];
 });
-
-/** Reads a binary PBM (P4): the same packing as our Bitmap (MSB first, 1 = black). */
-function readPbm(file: string): Bitmap {
-  const bytes = readFileSync(file);
-  const header = /^P4\s+(\d+)\s+(\d+)\s/.exec(bytes.subarray(0, 40).toString('latin1'));
-  if (header === null) throw new Error(`${file} is not a binary PBM`);
-  const width = Number(header[1]);
-  const height = Number(header[2]);
-  const rowBytes = Math.ceil(width / 8);
-  return { width, height, rowBytes, data: new Uint8Array(bytes.subarray(header[0].length)) };
-}
 
 describe('PDF from fax pages', () => {
   it('passes qpdf --check and renders pixel-equal with pdftoppm at the fax resolution', async () => {
