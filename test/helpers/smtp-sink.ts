@@ -21,6 +21,11 @@ export interface SmtpSinkOptions {
     raw: Buffer;
     session: SMTPServerSession;
   }) => { code: number; text: string } | undefined;
+  /**
+   * Delay the reply to a message until the promise settles: a client that dies meanwhile never gets
+   * its 250, and the message is not kept (it counts as abandoned), as when the sender crashed mid-DATA.
+   */
+  readonly holdReply?: (raw: Buffer) => Promise<void> | undefined;
 }
 
 export interface SmtpSink {
@@ -28,6 +33,10 @@ export interface SmtpSink {
   readonly url: URL;
   readonly ca: string;
   readonly received: ReceivedMail[];
+  /** Messages whose client was gone before they could be accepted. */
+  readonly abandoned: number;
+  /** Messages whose reply is being held (holdReply). */
+  readonly held: number;
   waitForMessages(count: number, timeoutMs?: number): Promise<ReceivedMail[]>;
   close(): Promise<void>;
 }
@@ -35,6 +44,8 @@ export interface SmtpSink {
 export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<SmtpSink> {
   const { key, cert } = localhostCertificate();
   const received: ReceivedMail[] = [];
+  const counts = { abandoned: 0, held: 0 };
+  const closedSessions = new Set<string>();
   const server = new SMTPServer({
     key,
     cert,
@@ -42,11 +53,25 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     // Hiding STARTTLS is not enough: a client that insists tries it anyway. Without it, it is gone.
     disabledCommands: options.starttls === false ? ['AUTH', 'STARTTLS'] : ['AUTH'],
     logger: false,
+    onClose(session) {
+      closedSessions.add(session.id);
+    },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => {
+      stream.on('end', () => void finish());
+      const finish = async (): Promise<void> => {
         const raw = Buffer.concat(chunks);
+        const hold = options.holdReply?.(raw);
+        if (hold) {
+          counts.held += 1;
+          await hold;
+          counts.held -= 1;
+          if (closedSessions.has(session.id)) {
+            counts.abandoned += 1;
+            return;
+          }
+        }
         const refusal = options.refuse?.({ raw, session });
         if (refusal) {
           callback(Object.assign(new Error(refusal.text), { responseCode: refusal.code }));
@@ -64,7 +89,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
           },
           (error: Error) => callback(error),
         );
-      });
+      };
     },
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -74,6 +99,12 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     url: new URL(`smtp://localhost:${port}`),
     ca: cert,
     received,
+    get abandoned() {
+      return counts.abandoned;
+    },
+    get held() {
+      return counts.held;
+    },
     waitForMessages: (count, timeoutMs = 10_000) =>
       waitFor(() => (received.length >= count ? received : undefined), {
         timeoutMs,
