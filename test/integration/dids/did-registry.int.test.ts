@@ -1,9 +1,10 @@
 // The DID registry against a real redis-server: what an operator adds is what call set-up finds,
 // bulk CSV round-trips, and bad rows are reported by line without losing the good ones.
+import { execFileSync } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { DidExistsError, DidNotFoundError, DidRegistry, InvalidDidError } from '../../../src/dids/index.ts';
-import { uniqueNamespace, useRedis } from '../../helpers/index.ts';
+import { makeTempDir, uniqueNamespace, useRedis } from '../../helpers/index.ts';
 
 function chunksOf(text: string, size = 97): Readable {
   return Readable.from(
@@ -32,6 +33,47 @@ describe('DidRegistry', () => {
       });
     }
     expect(await dids.lookup('+49309999999')).toBeUndefined();
+  });
+
+  it('keeps an OpenPGP key it can encrypt to, and refuses one it cannot', async () => {
+    const dids = registry();
+    const home = makeTempDir('faxswitch-gpg-');
+    const gpg = (...args: string[]): string =>
+      execFileSync('gpg', ['--homedir', home, '--batch', '--quiet', ...args], { encoding: 'utf8' });
+    gpg(
+      '--passphrase',
+      '',
+      '--quick-gen-key',
+      'Office <o@acme.example>',
+      'future-default',
+      'default',
+      'never',
+    );
+    const key = gpg('--armor', '--export', 'o@acme.example');
+    const added = await dids.add({
+      number: '+15551230009',
+      account: 'acme',
+      recipients: ['o@acme.example'],
+      pgpPublicKey: key,
+    });
+    expect(added.pgpPublicKey).toBe(key.trim());
+    const broken = key.replace(/\n[A-Za-z0-9+/]{20}/, '\nAAAAAAAAAAAAAAAAAAAA');
+    await expect(
+      dids.add({
+        number: '+15551230010',
+        account: 'acme',
+        recipients: ['o@acme.example'],
+        pgpPublicKey: broken,
+      }),
+    ).rejects.toThrow(/not a usable OpenPGP public key/);
+    await expect(
+      dids.add({
+        number: '+15551230011',
+        account: 'acme',
+        recipients: ['o@acme.example'],
+        pgpPublicKey: 'my key',
+      }),
+    ).rejects.toThrow(InvalidDidError);
   });
 
   it('refuses a duplicate, and updates or disables an existing number', async () => {
