@@ -8,10 +8,12 @@ export {
   type FaxCallOutcome,
 } from './fax-call-leg.ts';
 export {
+  FaxStation,
   receiveFaxOverSip,
   sendFaxOverSip,
-  type ReceiveOverSipOptions,
-  type SendOverSipOptions,
-  type SipFaxOptions,
+  type DialRequest,
+  type FaxStationOptions,
   type SipFaxOutcome,
+  type StationFax,
+  type StationSettings,
 } from './sip-fax.ts';

@@ -11,6 +11,8 @@ export interface ReceivedMail {
   readonly secure: boolean;
   readonly raw: Buffer;
   readonly parsed: ParsedMail;
+  /** When the server accepted it (Date.now()). */
+  readonly acceptedAt: number;
 }
 
 export interface SmtpSinkOptions {
@@ -84,6 +86,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
               secure: session.secure,
               raw,
               parsed,
+              acceptedAt: Date.now(),
             });
             callback();
           },
