@@ -25,6 +25,8 @@ export async function startNodeProcess(extraEnv: NodeJS.ProcessEnv = {}): Promis
     ...process.env,
     FAXSWITCH_STATE_DIR: stateDir,
     FAXSWITCH_HTTP_LISTEN: `127.0.0.1:${port}`,
+    // Never the well-known 5060: tests run beside each other and beside whatever the machine runs.
+    FAXSWITCH_SIP_LISTEN: `127.0.0.1:${await findFreePort()}`,
     ...extraEnv,
   };
   const chunks: string[] = [];

@@ -37,8 +37,9 @@ describe('single-node start', () => {
     node = await startNodeProcess({ LOG_LEVEL: 'info' });
     expect(Date.now() - started).toBeLessThan(15_000);
     const readiness = await (await fetch(`${node.httpUrl}/readyz`)).json();
-    expect(readiness).toEqual({ status: 'ready', checks: { redis: 'ok', nats: 'ok' } });
+    expect(readiness).toEqual({ status: 'ready', checks: { redis: 'ok', nats: 'ok', actors: 'ok' } });
     expect(node.output()).toContain(`listening on ${node.httpUrl}`);
+    expect(node.output()).toMatch(/SIP on 127\.0\.0\.1:\d+/);
     expect((await fetch(`${node.httpUrl}/healthz`)).status).toBe(200);
     expect(await (await fetch(`${node.httpUrl}/metrics`)).text()).toContain('faxswitch_process_cpu');
 

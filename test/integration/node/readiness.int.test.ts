@@ -19,6 +19,7 @@ describe('node readiness under dependency outages', () => {
       REDIS_URL: redis.url,
       NATS_URL: nats.url,
       FAXSWITCH_HTTP_LISTEN: `127.0.0.1:${await findFreePort()}`,
+      FAXSWITCH_SIP_LISTEN: `127.0.0.1:${await findFreePort()}`,
       FAXSWITCH_STATE_DIR: makeTempDir(),
     });
     const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
