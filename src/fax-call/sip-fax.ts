@@ -108,7 +108,8 @@ export class FaxStation {
         inbound: {
           lookupDid: (did) => Promise.resolve(options.answers?.(did) === false ? 'unknown' : 'active'),
           unknownDidStatus: 404,
-          hasCapacity: () => station !== undefined && station.#answering !== undefined && station.#calls < options.maxCalls,
+          hasCapacity: () =>
+            station !== undefined && station.#answering !== undefined && station.#calls < options.maxCalls,
           retryAfterSeconds: 30,
           t38Policy: options.t38 ? 'offer-on-reinvite' : 'force-audio',
         },
