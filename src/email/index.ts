@@ -26,9 +26,12 @@ export {
   type FaxDocument,
   type FaxSubmission,
   type IntakePorts,
+  type Preflight,
+  type SubmitResult,
   type SmtpIntakeOptions,
 } from './smtp-intake.ts';
 export { smtpReplyFor, type SmtpReply } from './smtp-reply.ts';
+export { sendOnce, type AcceptanceRecord, type EmailAcceptance, type SendOnceOptions } from './send-once.ts';
 export {
   composeStatusEmail,
   compileStatusEmailTemplates,

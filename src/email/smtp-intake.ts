@@ -37,12 +37,23 @@ export interface FaxSubmission {
   readonly pages: number;
 }
 
-export interface IntakePorts {
+/** What the preflight found: at least the page count; the submit port gets the whole of it back. */
+export interface Preflight {
+  readonly pages: number;
+}
+
+export interface SubmitResult {
+  readonly jobIds: readonly string[];
+  /** The same message was accepted before (a client retrying after a lost 250): no new jobs. */
+  readonly alreadyAccepted: boolean;
+}
+
+export interface IntakePorts<Prepared extends Preflight = Preflight> {
   readonly accounts: AccountStore;
   /** Renders or counts the pages; throws a typed error naming the document that cannot be faxed. */
-  readonly preflight: (documents: readonly FaxDocument[]) => Promise<{ pages: number }>;
+  readonly preflight: (documents: readonly FaxDocument[], account: Account) => Promise<Prepared>;
   /** Stores the jobs durably; resolves only when they survive a crash. */
-  readonly submit: (submission: FaxSubmission) => Promise<{ jobIds: readonly string[] }>;
+  readonly submit: (submission: FaxSubmission, prepared: Prepared) => Promise<SubmitResult>;
   readonly now: () => number;
   /** DNS for SPF/DKIM/DMARC; the system resolver when absent. */
   readonly resolver?: DNSResolver;
@@ -141,11 +152,11 @@ export function senderIsVerified(result: AuthenticateResult, fromDomain: string)
   return alignedDkim || alignedSpf;
 }
 
-class Intake {
+class Intake<Prepared extends Preflight> {
   readonly #options: SmtpIntakeOptions;
-  readonly #ports: IntakePorts;
+  readonly #ports: IntakePorts<Prepared>;
 
-  constructor(options: SmtpIntakeOptions, ports: IntakePorts) {
+  constructor(options: SmtpIntakeOptions, ports: IntakePorts<Prepared>) {
     this.#options = options;
     this.#ports = ports;
   }
@@ -190,22 +201,29 @@ class Intake {
     if (documents.length === 0) {
       throw new IntakeRefusal(554, '5.6.1', 'nothing to fax: the message has no text and no attachments');
     }
-    const { pages } = await this.#ports.preflight(documents);
+    const prepared = await this.#ports.preflight(documents, account);
+    const { pages } = prepared;
     const receivedAtMs = this.#ports.now();
     const usage = { faxes: destinations.length, pages: pages * destinations.length };
     await this.#ports.accounts.reserveUsage(account, usage, receivedAtMs);
     let jobIds: readonly string[];
     try {
-      ({ jobIds } = await this.#ports.submit({
-        accountId: account.id,
-        sender,
-        recipients: destinations,
-        subject: mail.subject ?? '',
-        messageId: mail.messageId ?? `<${receivedAtMs}.${raw.length}@${this.#options.hostname}>`,
-        receivedAtMs,
-        documents,
-        pages,
-      }));
+      const submitted = await this.#ports.submit(
+        {
+          accountId: account.id,
+          sender,
+          recipients: destinations,
+          subject: mail.subject ?? '',
+          messageId: mail.messageId ?? `<${receivedAtMs}.${raw.length}@${this.#options.hostname}>`,
+          receivedAtMs,
+          documents,
+          pages,
+        },
+        prepared,
+      );
+      jobIds = submitted.jobIds;
+      // A client retrying after a lost 250: its jobs exist and were counted the first time.
+      if (submitted.alreadyAccepted) await this.#ports.accounts.releaseUsage(account, usage, receivedAtMs);
     } catch (error) {
       await this.#ports.accounts.releaseUsage(account, usage, receivedAtMs);
       throw error;
@@ -243,7 +261,10 @@ async function parseAccepted(stream: SMTPServerDataStream): Promise<{ raw: Buffe
 }
 
 /** The submission service (port 587): STARTTLS, AUTH, sender = login. */
-export function createSubmissionServer(options: SmtpIntakeOptions, ports: IntakePorts): SMTPServer {
+export function createSubmissionServer<Prepared extends Preflight>(
+  options: SmtpIntakeOptions,
+  ports: IntakePorts<Prepared>,
+): SMTPServer {
   const intake = new Intake(options, ports);
   return new SMTPServer({
     ...intake.baseOptions(),
@@ -308,7 +329,10 @@ export function createSubmissionServer(options: SmtpIntakeOptions, ports: Intake
 }
 
 /** The MX service (port 25): no login; senders proven by SPF/DKIM/DMARC and allowed by an account. */
-export function createMxServer(options: SmtpIntakeOptions, ports: IntakePorts): SMTPServer {
+export function createMxServer<Prepared extends Preflight>(
+  options: SmtpIntakeOptions,
+  ports: IntakePorts<Prepared>,
+): SMTPServer {
   const intake = new Intake(options, ports);
   return new SMTPServer({
     ...intake.baseOptions(),

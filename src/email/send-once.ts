@@ -1,0 +1,56 @@
+// Sending one email exactly once through the relay, whoever tries: the mail server's acceptance is
+// recorded the moment its 250 arrives, and a repeated attempt (a retry, or a peer after a takeover)
+// answers from that record instead of sending again. The outcome is data for the delivering
+// machine, which schedules its own retries of temporary refusals (minutes to days).
+import type Mail from 'nodemailer/lib/mailer/index.js';
+import type { SendOutcome } from '../../actors/index.ts';
+import { SmtpPermanentError, SmtpTemporaryError, type SentMessage, type SmtpRelay } from './smtp-relay.ts';
+
+/** What the mail server said when it took an email. */
+export interface EmailAcceptance {
+  readonly messageId: string;
+  readonly response: string;
+  readonly at: number;
+}
+
+/** Where one email's acceptance is kept (Redis, beside the record of what the email is about). */
+export interface AcceptanceRecord {
+  get(): Promise<EmailAcceptance | undefined>;
+  record(accepted: EmailAcceptance): Promise<void>;
+}
+
+export interface SendOnceOptions {
+  /** Undefined until a relay is configured: the email waits (a temporary outcome). */
+  readonly relay: SmtpRelay | undefined;
+  readonly acceptance: AcceptanceRecord;
+  /** Builds the message; called only when it is really to be sent. */
+  readonly compose: () => Promise<Mail.Options>;
+  readonly now: () => number;
+  /** Told of a send the server accepted (logs, metrics); not of an answer from the record. */
+  readonly onAccepted?: (sent: SentMessage) => void;
+}
+
+export async function sendOnce(options: SendOnceOptions): Promise<SendOutcome> {
+  const accepted = await options.acceptance.get();
+  if (accepted) return { kind: 'accepted', ...accepted };
+  if (!options.relay)
+    return {
+      kind: 'temporary',
+      reply: 'no mail relay is configured (FAXSWITCH_SMTP_RELAY)',
+      at: options.now(),
+    };
+  const message = await options.compose();
+  try {
+    const sent = await options.relay.send(message);
+    const outcome = { messageId: sent.messageId, response: sent.response, at: options.now() };
+    await options.acceptance.record(outcome);
+    options.onAccepted?.(sent);
+    return { kind: 'accepted', ...outcome };
+  } catch (error) {
+    if (error instanceof SmtpPermanentError)
+      return { kind: 'permanent', reply: error.message, at: options.now() };
+    if (error instanceof SmtpTemporaryError)
+      return { kind: 'temporary', reply: error.message, at: options.now() };
+    throw error;
+  }
+}
