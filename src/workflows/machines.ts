@@ -34,4 +34,19 @@ export const faxEmailDelivery = defineMachine({
   nextDeadline: faxEmailDeliveryDeadline,
 });
 
-export const FAX_MACHINES: readonly MachineDefinition[] = [outboundFaxJob, inboundFaxCall, faxEmailDelivery];
+/** An outbound job's report to its sender: the same outbox as a received fax's email (its `faxId`
+ * is the job id), under its own name so its effects are the report's. */
+export const faxJobReport = defineMachine({
+  name: 'fax-job-report',
+  version: 1,
+  logic: faxEmailDeliveryMachine,
+  effects: ['buildDocuments', 'sendFaxEmail', 'deleteContent', 'recordResult'],
+  nextDeadline: faxEmailDeliveryDeadline,
+});
+
+export const FAX_MACHINES: readonly MachineDefinition[] = [
+  outboundFaxJob,
+  inboundFaxCall,
+  faxEmailDelivery,
+  faxJobReport,
+];
