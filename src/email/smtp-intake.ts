@@ -194,40 +194,16 @@ class Intake<Prepared extends Preflight> {
     sender: string,
     recipients: readonly string[],
   ): Promise<string> {
-    const destinations = recipients.map((address) =>
-      checkDestination(faxNumberOf(address, this.#options.faxDomain), account.dialPlan),
-    );
-    const documents = faxDocumentsOf(mail);
-    if (documents.length === 0) {
-      throw new IntakeRefusal(554, '5.6.1', 'nothing to fax: the message has no text and no attachments');
-    }
-    const prepared = await this.#ports.preflight(documents, account);
-    const { pages } = prepared;
     const receivedAtMs = this.#ports.now();
-    const usage = { faxes: destinations.length, pages: pages * destinations.length };
-    await this.#ports.accounts.reserveUsage(account, usage, receivedAtMs);
-    let jobIds: readonly string[];
-    try {
-      const submitted = await this.#ports.submit(
-        {
-          accountId: account.id,
-          sender,
-          recipients: destinations,
-          subject: mail.subject ?? '',
-          messageId: mail.messageId ?? `<${receivedAtMs}.${raw.length}@${this.#options.hostname}>`,
-          receivedAtMs,
-          documents,
-          pages,
-        },
-        prepared,
-      );
-      jobIds = submitted.jobIds;
-      // A client retrying after a lost 250: its jobs exist and were counted the first time.
-      if (submitted.alreadyAccepted) await this.#ports.accounts.releaseUsage(account, usage, receivedAtMs);
-    } catch (error) {
-      await this.#ports.accounts.releaseUsage(account, usage, receivedAtMs);
-      throw error;
-    }
+    const { jobIds, pages } = await queueFax(this.#ports, {
+      account,
+      sender,
+      numbers: recipients.map((address) => faxNumberOf(address, this.#options.faxDomain)),
+      subject: mail.subject ?? '',
+      messageId: mail.messageId ?? `<${receivedAtMs}.${raw.length}@${this.#options.hostname}>`,
+      receivedAtMs,
+      documents: faxDocumentsOf(mail),
+    });
     return `2.6.0 queued ${jobIds.length} fax job(s) of ${pages} page(s): ${jobIds.join(' ')}`;
   }
 
@@ -251,6 +227,58 @@ class Intake<Prepared extends Preflight> {
       throw new IntakeRefusal(550, '5.7.1', 'the subject must carry the account PIN as [PIN …]');
     }
     return account;
+  }
+}
+
+/** A request to fax documents from an account, however it arrived (a message, the CLI). */
+export interface FaxRequest {
+  readonly account: Account;
+  readonly sender: string;
+  /** Numbers as people wrote them; normalised with the account's dial plan. */
+  readonly numbers: readonly string[];
+  readonly subject: string;
+  readonly messageId: string;
+  readonly receivedAtMs: number;
+  readonly documents: readonly FaxDocument[];
+}
+
+/**
+ * The one path from a request to durable jobs: the dial plan, the preflight, the usage limits
+ * (reserved all or nothing, given back if the jobs are not stored or were stored before), submit.
+ */
+export async function queueFax<Prepared extends Preflight>(
+  ports: Pick<IntakePorts<Prepared>, 'accounts' | 'preflight' | 'submit'>,
+  request: FaxRequest,
+): Promise<{ jobIds: readonly string[]; pages: number }> {
+  const { account, receivedAtMs } = request;
+  const destinations = request.numbers.map((number) => checkDestination(number, account.dialPlan));
+  if (request.documents.length === 0) {
+    throw new IntakeRefusal(554, '5.6.1', 'nothing to fax: the message has no text and no attachments');
+  }
+  const prepared = await ports.preflight(request.documents, account);
+  const { pages } = prepared;
+  const usage = { faxes: destinations.length, pages: pages * destinations.length };
+  await ports.accounts.reserveUsage(account, usage, receivedAtMs);
+  try {
+    const submitted = await ports.submit(
+      {
+        accountId: account.id,
+        sender: request.sender,
+        recipients: destinations,
+        subject: request.subject,
+        messageId: request.messageId,
+        receivedAtMs,
+        documents: request.documents,
+        pages,
+      },
+      prepared,
+    );
+    // A client retrying after a lost 250: its jobs exist and were counted the first time.
+    if (submitted.alreadyAccepted) await ports.accounts.releaseUsage(account, usage, receivedAtMs);
+    return { jobIds: submitted.jobIds, pages };
+  } catch (error) {
+    await ports.accounts.releaseUsage(account, usage, receivedAtMs);
+    throw error;
   }
 }
 

@@ -66,8 +66,7 @@ export async function startFaxServices(deps: FaxServicesDeps): Promise<FaxServic
   const { config, logger } = deps;
   const callsDir = path.join(config.stateDir, 'calls');
   await prepareCallsDir(callsDir, logger);
-  await mkdir(config.archive.dir, { recursive: true, mode: 0o700 });
-  const archive = new FaxArchive(new FileBlobStore(config.archive.dir), archiveKeys(config, logger));
+  const archive = await openArchive(config, logger);
 
   // The host's own connection fails fast while Redis is away instead of queueing past a lease.
   const redis = new Redis(deps.redisUrl, {
@@ -254,6 +253,12 @@ function trunksOf(config: Config): TrunkConfig[] {
   return config.sip.trunks.map(({ password, ...trunk }) =>
     password === undefined ? trunk : { ...trunk, password: password.reveal() },
   );
+}
+
+/** The encrypted archive this configuration names (the node's, or the CLI's view of it). */
+export async function openArchive(config: Config, logger: Logger): Promise<FaxArchive> {
+  await mkdir(config.archive.dir, { recursive: true, mode: 0o700 });
+  return new FaxArchive(new FileBlobStore(config.archive.dir), archiveKeys(config, logger));
 }
 
 function archiveKeys(config: Config, logger: Logger): KeyRing {
