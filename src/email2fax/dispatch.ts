@@ -6,7 +6,7 @@
 // A new owner after a takeover runs this again with the same key and its own epoch: it publishes
 // work under that epoch, which an executor still holding the old call waits out (see executor.ts).
 // A trunk that fails as a carrier (5xx, no response) hands the call to the next trunk.
-import type { CallOutcome, PlaceCallParams, Transport } from '../../actors/index.ts';
+import type { CallOutcome, OutboundFaxJobContext, PlaceCallParams, Transport } from '../../actors/index.ts';
 import type { ActorEvent, ActorView, EffectContext, WorkQueue } from '../../cluster/index.ts';
 import type { Logger } from '../observability/index.ts';
 import type { ExpiringLocks } from '../outbound/index.ts';
@@ -116,11 +116,13 @@ export class CallDispatcher {
     }
   }
 
-  /** What the call reported live may not have reached the job (its owner changed): say it again. */
+  /** What the call reported live may not have reached the job (its owner changed): say what is missing. */
   async #replay(jobId: string, result: CallResult): Promise<void> {
     const { jobs } = this.#options;
-    if (result.remoteStationId)
+    const context = (await jobs.read(jobId))?.context as OutboundFaxJobContext | undefined;
+    if (result.remoteStationId && context?.remoteStationId !== result.remoteStationId)
       await jobs.send(jobId, { type: 'call.answered', remoteStationId: result.remoteStationId });
-    for (const page of result.confirmedPages) await jobs.send(jobId, { type: 'call.pageConfirmed', page });
+    for (const page of result.confirmedPages)
+      if (page > (context?.pagesConfirmed ?? 0)) await jobs.send(jobId, { type: 'call.pageConfirmed', page });
   }
 }

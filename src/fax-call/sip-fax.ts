@@ -165,7 +165,7 @@ export class FaxStation {
    */
   answer(
     decide: StationDecision,
-    onOutcome: (outcome: SipFaxOutcome) => void,
+    onOutcome: (outcome: SipFaxOutcome, offer: InboundOffer) => void,
     onError: (error: Error) => void,
   ): void {
     this.#answering = decide;
@@ -199,7 +199,7 @@ export class FaxStation {
           try {
             const outcome = await finishBy(leg, Date.now() + fax.timeoutMs, fax.signal);
             await leg.hangup(BYE_GRACE_MS);
-            onOutcome({ ...outcome, caller: offer.caller });
+            onOutcome({ ...outcome, caller: offer.caller }, offer);
           } finally {
             this.#calls -= 1;
           }

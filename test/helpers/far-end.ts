@@ -1,0 +1,133 @@
+// The far end of outbound faxes: a FaxStation (SpanDSP behind its own embedded SIP server) in the
+// test process that a node's trunk points at, playing the carrier and the receiving fax machines.
+// It answers any number, records every offer and every received fax with its pages (decoded from
+// the file SpanDSP wrote), and can be told, per call, to answer slowly or to drop the line after
+// a page — the faults outbound jobs must survive.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { readTiff, type FaxPage } from '../../src/documents/index.ts';
+import { FaxStation, receivedFile, type SipFaxOutcome } from '../../src/fax-call/index.ts';
+import { DEFAULT_T38_PARAMS } from '../../src/media/index.ts';
+import { createLogger } from '../../src/observability/index.ts';
+import { makeTempDir } from './services.ts';
+import { waitFor } from './wait.ts';
+
+export interface ReceivedFax {
+  readonly did: string;
+  readonly caller: string;
+  readonly outcome: SipFaxOutcome;
+  /** Pages the station confirmed (MCF), as SpanDSP wrote them. */
+  readonly pages: readonly FaxPage[];
+  readonly endedAt: number;
+}
+
+export interface CallBehaviour {
+  /** Answer only after this long (no provisional response meanwhile). */
+  readonly answerAfterMs?: number;
+  /** Drop the line shortly after confirming this page. */
+  readonly dropAfterPage?: number;
+}
+
+export interface Offer {
+  readonly did: string;
+  readonly at: number;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export class FarEnd {
+  readonly offers: Offer[] = [];
+  readonly faxes: ReceivedFax[] = [];
+  readonly #station: FaxStation;
+  readonly #dir = makeTempDir('faxswitch-far-end-');
+  #behaviour: (offer: Offer, index: number) => CallBehaviour = () => ({});
+  #calls = 0;
+
+  private constructor(station: FaxStation) {
+    this.#station = station;
+  }
+
+  static async open(options: { mediaPorts?: { min: number; max: number } } = {}): Promise<FarEnd> {
+    const station = await FaxStation.open({
+      host: '127.0.0.1',
+      maxCalls: 8,
+      mediaPorts: options.mediaPorts ?? { min: 30_000, max: 31_999 },
+      t38: DEFAULT_T38_PARAMS,
+      logger: createLogger({
+        level: 'error',
+        nodeName: 'far-end',
+        destination: new Writable({ write: (_chunk, _encoding, done) => done() }),
+      }),
+    });
+    const farEnd = new FarEnd(station);
+    farEnd.#answer();
+    return farEnd;
+  }
+
+  /** Where a trunk sends its INVITEs (UDP). */
+  get proxy(): string {
+    return `127.0.0.1:${this.#station.listening.udpPort}`;
+  }
+
+  /** How each new call is treated; `index` counts calls from 0. */
+  behave(decide: (offer: Offer, index: number) => CallBehaviour): void {
+    this.#behaviour = decide;
+  }
+
+  waitForFaxes(count: number, timeoutMs = 120_000): Promise<ReceivedFax[]> {
+    return waitFor(() => (this.faxes.length >= count ? this.faxes : undefined), {
+      timeoutMs,
+      intervalMs: 100,
+      what: `${count} fax(es) at the far end`,
+    });
+  }
+
+  /** Pages the far end confirmed, over every call to `did`. */
+  pagesTo(did: string): FaxPage[] {
+    return this.faxes.filter((fax) => fax.did === did).flatMap((fax) => fax.pages);
+  }
+
+  close(): Promise<void> {
+    return this.#station.close();
+  }
+
+  #answer(): void {
+    const files = new Map<string, string>();
+    this.#station.answer(
+      async (sipOffer) => {
+        const offer: Offer = { did: sipOffer.did, at: Date.now(), headers: sipOffer.headers };
+        this.offers.push(offer);
+        const behaviour = this.#behaviour(offer, this.#calls);
+        this.#calls += 1;
+        if (behaviour.answerAfterMs) await new Promise((r) => setTimeout(r, behaviour.answerAfterMs));
+        const file = path.join(this.#dir, `call-${this.#calls}.tif`);
+        files.set(sipOffer.callId, file);
+        const drop = new AbortController();
+        return {
+          job: { direction: 'receive', file, ecm: true, ident: `FAR END ${sipOffer.did}`.slice(0, 20) },
+          timeoutMs: 240_000,
+          signal: drop.signal,
+          events: {
+            onPageConfirmed: (page) => {
+              // Shortly after our MCF, so the sender hears it before the line goes.
+              if (page.pageNumber === behaviour.dropAfterPage) setTimeout(() => drop.abort(), 300);
+            },
+          },
+        };
+      },
+      (outcome, offer) => {
+        const file = files.get(offer.callId);
+        if (!file) return;
+        files.delete(offer.callId);
+        let pages: FaxPage[] = [];
+        try {
+          pages = readTiff(readFileSync(receivedFile(file, outcome.media)));
+        } catch {
+          // no page arrived: SpanDSP wrote no file
+        }
+        this.faxes.push({ did: offer.did, caller: offer.caller, outcome, pages, endedAt: Date.now() });
+      },
+      () => undefined,
+    );
+  }
+}
