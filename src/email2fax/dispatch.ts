@@ -98,20 +98,20 @@ export class CallDispatcher {
       maxBitRate: params.maxBitRate,
     };
     let generation = 0;
-    let published = false;
     let executorSeen = false;
     for (;;) {
       effect.signal.throwIfAborted();
       const result = await records.callResult(effect.key, trunk);
       if (result) return result;
-      if ((await claims.holder(call)) !== undefined) executorSeen = true;
-      else if (!published || executorSeen) {
-        // First time, or its executor vanished without a result (its claim lapsed): hand it out again.
+      const executing = (await claims.holder(call)) !== undefined;
+      // At once on our first look — after a takeover the old executor's claim may still be
+      // lapsing, and a waiting executor starts the moment it has — and again whenever an
+      // executor vanished without a result.
+      if (generation === 0 || (executorSeen && !executing)) {
         await queue.publish(trunk, `${call}@${effect.epoch}#${generation}`, work);
         generation += 1;
-        published = true;
-        executorSeen = false;
       }
+      executorSeen = executing;
       await signals.ended(call, this.#options.pollMs ?? 1_000, effect.signal);
     }
   }

@@ -146,8 +146,13 @@ export class CallExecutor {
       const context = view.context as OutboundFaxJobContext;
       const line = await destinations.tryAcquire(context.destination, token);
       if (!line) {
+        // A call of ours that just died frees the number within the lock's lifetime; a live one
+        // keeps extending it, and we look again then.
         throw new RetryableError(`another call is on ${context.destination}`, {
-          retryAfterMs: DESTINATION_BUSY_RETRY_MS,
+          retryAfterMs: Math.min(
+            DESTINATION_BUSY_RETRY_MS,
+            (await destinations.remainingMs(context.destination)) + 100,
+          ),
         });
       }
       try {

@@ -20,6 +20,11 @@ export class DestinationLocks {
     return this.#locks.tryAcquire(destination, holder);
   }
 
+  /** Milliseconds until the destination is free unless its holder extends the lock. */
+  remainingMs(destination: string): Promise<number> {
+    return this.#locks.remainingMs(destination);
+  }
+
   /** Who is calling the destination now, if anyone. */
   holder(destination: string): Promise<string | undefined> {
     return this.#locks.holder(destination);

@@ -82,9 +82,15 @@ export class FarEnd {
     });
   }
 
-  /** Pages the far end confirmed, over every call to `did`. */
-  pagesTo(did: string): FaxPage[] {
-    return this.faxes.filter((fax) => fax.did === did).flatMap((fax) => fax.pages);
+  /** Waits until `count` faxes to `did` have ended (a fax ends after the line is hung up). */
+  waitForFaxesTo(did: string, count: number, timeoutMs = 30_000): Promise<ReceivedFax[]> {
+    return waitFor(
+      () => {
+        const faxes = this.faxes.filter((fax) => fax.did === did);
+        return faxes.length >= count ? faxes : undefined;
+      },
+      { timeoutMs, intervalMs: 100, what: `${count} fax(es) to ${did} at the far end` },
+    );
   }
 
   close(): Promise<void> {
@@ -109,8 +115,9 @@ export class FarEnd {
           signal: drop.signal,
           events: {
             onPageConfirmed: (page) => {
-              // Shortly after our MCF, so the sender hears it before the line goes.
-              if (page.pageNumber === behaviour.dropAfterPage) setTimeout(() => drop.abort(), 300);
+              // After our MCF has been heard: V.21 at 300 bit/s takes about a second for its preamble
+              // and frame, and the caller must have it before the line goes.
+              if (page.pageNumber === behaviour.dropAfterPage) setTimeout(() => drop.abort(), 2_500);
             },
           },
         };
