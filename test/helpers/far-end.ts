@@ -1,13 +1,13 @@
 // The far end of outbound faxes: a FaxStation (SpanDSP behind its own embedded SIP server) in the
 // test process that a node's trunk points at, playing the carrier and the receiving fax machines.
-// It answers any number, records every offer and every received fax with its pages (decoded from
-// the file SpanDSP wrote), and can be told, per call, to answer slowly or to drop the line after
-// a page — the faults outbound jobs must survive.
-import { readFileSync } from 'node:fs';
+// It answers any number, records every offer and every answered call with the pages it confirmed
+// (as SpanDSP wrote them, taken the moment each page is confirmed, so a call whose caller died
+// shows its pages before its own timers end it), and can be told, per call, to answer slowly or to
+// drop the line after a page — the faults outbound jobs must survive.
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { readTiff, type FaxPage } from '../../src/documents/index.ts';
-import { FaxStation, receivedFile, type SipFaxOutcome } from '../../src/fax-call/index.ts';
+import type { FaxPage } from '../../src/documents/index.ts';
+import { FaxStation, type SipFaxOutcome } from '../../src/fax-call/index.ts';
 import { DEFAULT_T38_PARAMS } from '../../src/media/index.ts';
 import { createLogger } from '../../src/observability/index.ts';
 import { makeTempDir } from './services.ts';
@@ -16,10 +16,10 @@ import { waitFor } from './wait.ts';
 export interface ReceivedFax {
   readonly did: string;
   readonly caller: string;
-  readonly outcome: SipFaxOutcome;
-  /** Pages the station confirmed (MCF), as SpanDSP wrote them. */
-  readonly pages: readonly FaxPage[];
-  readonly endedAt: number;
+  /** Pages the station confirmed (MCF), in order, as they were confirmed. */
+  readonly pages: FaxPage[];
+  /** Set when the call has ended. */
+  outcome: SipFaxOutcome | undefined;
 }
 
 export interface CallBehaviour {
@@ -37,7 +37,8 @@ export interface Offer {
 
 export class FarEnd {
   readonly offers: Offer[] = [];
-  readonly faxes: ReceivedFax[] = [];
+  /** Every answered call, in the order they were answered. */
+  readonly calls: ReceivedFax[] = [];
   readonly #station: FaxStation;
   readonly #dir = makeTempDir('faxswitch-far-end-');
   #behaviour: (offer: Offer, index: number) => CallBehaviour = () => ({});
@@ -74,6 +75,11 @@ export class FarEnd {
     this.#behaviour = decide;
   }
 
+  /** Calls that have ended, in the order they were answered. */
+  get faxes(): ReceivedFax[] {
+    return this.calls.filter((call) => call.outcome !== undefined);
+  }
+
   waitForFaxes(count: number, timeoutMs = 120_000): Promise<ReceivedFax[]> {
     return waitFor(() => (this.faxes.length >= count ? this.faxes : undefined), {
       timeoutMs,
@@ -82,15 +88,20 @@ export class FarEnd {
     });
   }
 
-  /** Waits until `count` faxes to `did` have ended (a fax ends after the line is hung up). */
+  /** Waits until `count` calls to `did` have ended successfully (after their line was hung up). */
   waitForFaxesTo(did: string, count: number, timeoutMs = 30_000): Promise<ReceivedFax[]> {
     return waitFor(
       () => {
-        const faxes = this.faxes.filter((fax) => fax.did === did);
-        return faxes.length >= count ? faxes : undefined;
+        const ended = this.faxes.filter((fax) => fax.did === did);
+        return ended.length >= count ? ended : undefined;
       },
-      { timeoutMs, intervalMs: 100, what: `${count} fax(es) to ${did} at the far end` },
+      { timeoutMs, intervalMs: 100, what: `${count} ended call(s) to ${did} at the far end` },
     );
+  }
+
+  /** Every answered call to `did`, ended or not. */
+  callsTo(did: string): ReceivedFax[] {
+    return this.calls.filter((call) => call.did === did);
   }
 
   close(): Promise<void> {
@@ -98,7 +109,7 @@ export class FarEnd {
   }
 
   #answer(): void {
-    const files = new Map<string, string>();
+    const byCall = new Map<string, { file: string; fax: ReceivedFax }>();
     this.#station.answer(
       async (sipOffer) => {
         const offer: Offer = { did: sipOffer.did, at: Date.now(), headers: sipOffer.headers };
@@ -107,32 +118,34 @@ export class FarEnd {
         this.#calls += 1;
         if (behaviour.answerAfterMs) await new Promise((r) => setTimeout(r, behaviour.answerAfterMs));
         const file = path.join(this.#dir, `call-${this.#calls}.tif`);
-        files.set(sipOffer.callId, file);
+        const fax: ReceivedFax = {
+          did: sipOffer.did,
+          caller: sipOffer.caller,
+          pages: [],
+          outcome: undefined,
+        };
+        byCall.set(sipOffer.callId, { file, fax });
+        this.calls.push(fax);
         const drop = new AbortController();
         return {
           job: { direction: 'receive', file, ecm: true, ident: `FAR END ${sipOffer.did}`.slice(0, 20) },
           timeoutMs: 240_000,
           signal: drop.signal,
           events: {
-            onPageConfirmed: (page) => {
+            onPageConfirmed: (confirmed) => {
+              if (confirmed.page) fax.pages.push(confirmed.page);
               // After our MCF has been heard: V.21 at 300 bit/s takes about a second for its preamble
               // and frame, and the caller must have it before the line goes.
-              if (page.pageNumber === behaviour.dropAfterPage) setTimeout(() => drop.abort(), 2_500);
+              if (confirmed.pageNumber === behaviour.dropAfterPage) setTimeout(() => drop.abort(), 2_500);
             },
           },
         };
       },
       (outcome, offer) => {
-        const file = files.get(offer.callId);
-        if (!file) return;
-        files.delete(offer.callId);
-        let pages: FaxPage[] = [];
-        try {
-          pages = readTiff(readFileSync(receivedFile(file, outcome.media)));
-        } catch {
-          // no page arrived: SpanDSP wrote no file
-        }
-        this.faxes.push({ did: offer.did, caller: offer.caller, outcome, pages, endedAt: Date.now() });
+        const call = byCall.get(offer.callId);
+        if (!call) return;
+        byCall.delete(offer.callId);
+        call.fax.outcome = outcome;
       },
       () => undefined,
     );
