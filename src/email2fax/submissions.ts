@@ -144,11 +144,7 @@ export class JobLauncher {
 
   async spawn(submission: SubmissionRecord): Promise<readonly string[]> {
     const { host, records, policy } = this.#options;
-    if (!this.#options.canDial()) {
-      throw new RetryableError('no SIP trunk is configured for outbound faxes (FAXSWITCH_SIP_TRUNKS)', {
-        wire: { smtp: { code: 451, enhanced: '4.3.5' }, http: 503 },
-      });
-    }
+    this.#assertCanDial();
     const jobs = await records.jobs(submission.jobIds);
     for (const job of jobs) {
       await host.spawn(OUTBOUND_FAX_JOB, job.jobId, {
@@ -163,11 +159,20 @@ export class JobLauncher {
     return submission.jobIds;
   }
 
+  #assertCanDial(): void {
+    if (!this.#options.canDial()) {
+      throw new RetryableError('no SIP trunk is configured for outbound faxes (FAXSWITCH_SIP_TRUNKS)', {
+        wire: { smtp: { code: 451, enhanced: '4.3.5' }, http: 503 },
+      });
+    }
+  }
+
   /** The intake's `submit` port: store, then spawn; resolves once every job is durable. */
   submitThrough(
     submissions: FaxSubmissions,
   ): (submission: FaxSubmission, prepared: PreparedFax) => Promise<SubmitResult> {
     return async (submission, prepared) => {
+      this.#assertCanDial(); // before anything is stored: the client keeps the message
       const { record, alreadyAccepted } = await submissions.store(submission, prepared);
       const jobIds = await this.spawn(record);
       return { jobIds, alreadyAccepted };
