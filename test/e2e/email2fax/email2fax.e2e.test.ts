@@ -25,7 +25,13 @@ import {
   type FaxCluster,
   type FaxNode,
 } from '../../helpers/fax-node.ts';
-import { runFaxswitch, startSmtpSink, type ReceivedMail, type SmtpSink } from '../../helpers/index.ts';
+import {
+  runFaxswitch,
+  startSmtpSink,
+  waitFor,
+  type ReceivedMail,
+  type SmtpSink,
+} from '../../helpers/index.ts';
 
 const FAX_DOMAIN = 'fax.example.net';
 const TRUNK_PASSWORD = 'trunk-secret-4711';
@@ -263,6 +269,48 @@ describe('Email2Fax: mail to <number>@<fax domain> is faxed and reported', () =>
         const fax = faxes.find((f) => f.did === (index === 0 ? '+49301234503' : '+49301234504'))!;
         expect(bitmapsEqual(fax.pages[0]!, pdfPagesByPoppler(proof.content, 'standard')[0]!)).toBe(true);
       }
+    },
+  );
+
+  it(
+    'submits from the command line and cancels while dialing; the sender hears it was cancelled',
+    { timeout: 120_000 },
+    async () => {
+      const destination = '+49301234505';
+      farEnd.behave((offer) => (offer.did === destination ? { answerAfterMs: 30_000 } : {}));
+      const submitted = await runFaxswitch(
+        [
+          'outbound',
+          'submit',
+          faxPdf(1),
+          '--to',
+          '030-1234505',
+          '--account',
+          'acme',
+          '--subject',
+          'Never mind',
+        ],
+        node.env,
+      );
+      expect(submitted.code, submitted.stderr).toBe(0);
+      expect(submitted.stdout).toMatch(/^queued 1 fax job\(s\) of 1 page\(s\)\nout-[0-9a-f]{24}\n$/);
+      const jobId = submitted.stdout.trim().split('\n')[1]!;
+      const statusOf = async (): Promise<string> =>
+        (JSON.parse((await runFaxswitch(['outbound', 'show', jobId], node.env)).stdout) as { status: string })
+          .status;
+      await waitFor(() => farEnd.offers.some((offer) => offer.did === destination), {
+        timeoutMs: 30_000,
+        what: 'the INVITE at the far end',
+      });
+      expect(await statusOf()).toBe('dialing');
+
+      const cancelled = await runFaxswitch(['outbound', 'cancel', jobId], node.env);
+      expect(cancelled.code, cancelled.stderr).toBe(0);
+      await waitFor(async () => (await statusOf()) === 'cancelled', { timeoutMs: 20_000, what: 'cancelled' });
+      const report = await waitFor(() => reportsFor(jobId)[0], { timeoutMs: 30_000, what: 'the report' });
+      expect(report.envelopeTo).toEqual(['alice@acme.example']); // the account's login
+      expect(report.parsed.subject).toBe(`Fax to ${destination} was cancelled: Never mind`);
+      expect(farEnd.callsTo(destination).flatMap((call) => call.pages)).toHaveLength(0);
     },
   );
 });

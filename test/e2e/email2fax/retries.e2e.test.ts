@@ -270,10 +270,10 @@ describe('outbound fax job retries, on a simulated clock against real SIP peers'
     return outcome;
   }
 
-  function dispatcherFor(trunkName: string): CallDispatcher {
+  function dispatcherFor(...trunkNames: string[]): CallDispatcher {
     return new CallDispatcher({
       queue,
-      trunks: [trunkName],
+      trunks: trunkNames,
       records,
       claims,
       signals,
@@ -382,6 +382,26 @@ describe('outbound fax job retries, on a simulated clock against real SIP peers'
       expect(attempts.map((a) => [a.fromPage, a.outcome.kind])).toEqual([
         [1, 'fax-failed'],
         [3, 'completed'],
+      ]);
+    },
+  );
+
+  it(
+    'fails over to the next trunk when a carrier is unavailable (503), within the same dial',
+    { timeout: 180_000 },
+    async () => {
+      const carrier = runSipp('uas-unavailable-retry-after.xml', { localPort: sippPort });
+      await waitForUdpListener(sippPort);
+      const job = await submitted('+49301234603', faxPdf(1), DEFAULT_RETRY_POLICY);
+      const outcome = await nextCall(job, dispatcherFor('sipp', 'far-end'));
+      expect((await carrier).code).toBe(0);
+      expect(outcome.kind).toBe('completed');
+      expect(job.status).toBe('sent');
+      expect(job.context.dials).toBe(1);
+      const attempts = await records.attempts(job.context.jobId);
+      expect(attempts.map((a) => [a.trunk, a.outcome.kind])).toEqual([
+        ['sipp', 'congestion'],
+        ['far-end', 'completed'],
       ]);
     },
   );
