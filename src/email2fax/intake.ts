@@ -2,8 +2,7 @@
 // as src/email builds them, with this node's certificate and DNS. Without a configured certificate
 // a self-signed one is made once in the state directory (fine for trying it on one machine; mail
 // clients must be told to trust it). DNS for sender checks is the system's unless servers are named.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { Resolver } from 'node:dns/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -16,7 +15,7 @@ import {
   type Preflight,
   type SmtpIntakeOptions,
 } from '../email/index.ts';
-import { findExecutable } from '../local-services/index.ts';
+import { selfSignedCertificate } from '../local-services/index.ts';
 import type { Logger } from '../observability/index.ts';
 
 export interface ListenAddress {
@@ -105,37 +104,15 @@ function loadOrCreateCertificate(
 ): { key: string; cert: string } {
   if (settings.certFile && settings.keyFile)
     return { key: readFileSync(settings.keyFile, 'utf8'), cert: readFileSync(settings.certFile, 'utf8') };
-  const dir = path.join(stateDir, 'tls');
-  const keyFile = path.join(dir, 'smtp-key.pem');
-  const certFile = path.join(dir, 'smtp-cert.pem');
-  if (!existsSync(keyFile) || !existsSync(certFile)) {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const names = [...new Set([settings.hostname, 'localhost'])].map((name) => `DNS:${name}`);
-    execFileSync(
-      findExecutable('openssl', 'openssl'),
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '825',
-        '-subj',
-        `/CN=${settings.hostname}`,
-        '-addext',
-        `subjectAltName=${[...names, 'IP:127.0.0.1'].join(',')}`,
-        '-keyout',
-        keyFile,
-        '-out',
-        certFile,
-      ],
-      { stdio: 'ignore' },
-    );
+  const made = selfSignedCertificate({
+    dir: path.join(stateDir, 'tls'),
+    names: [settings.hostname, 'localhost', '127.0.0.1'],
+    days: 825,
+  });
+  if (made.created)
     logger.warn(
-      { certFile },
+      { certFile: made.certFile },
       'made a self-signed certificate for SMTP STARTTLS; set FAXSWITCH_SMTP_TLS_CERT_FILE and FAXSWITCH_SMTP_TLS_KEY_FILE for mail clients to trust',
     );
-  }
-  return { key: readFileSync(keyFile, 'utf8'), cert: readFileSync(certFile, 'utf8') };
+  return made;
 }

@@ -56,8 +56,7 @@ export class ExpiringLocks {
       },
       extend: async () => {
         const sentAt = performance.now();
-        const extended =
-          (await this.#scripts.run('extendLock', [key], [token, String(this.#ttlMs)])) === 1;
+        const extended = (await this.#scripts.run('extendLock', [key], [token, String(this.#ttlMs)])) === 1;
         if (extended) validUntil = sentAt + this.#ttlMs - margin;
         return extended;
       },

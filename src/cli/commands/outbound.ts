@@ -22,6 +22,7 @@ import {
 import { CLUSTER_PREFIX, openArchive } from '../../switch/index.ts';
 import { UsageError, type CliCommand } from '../command.ts';
 import { withNats } from '../nats-connection.ts';
+import { parseListOptions, LIST_USAGE } from '../list-options.ts';
 import { withRedis } from '../redis-connection.ts';
 import { cliLogger } from './fax-common.ts';
 
@@ -169,22 +170,16 @@ const list: CliCommand = {
   path: ['outbound', 'list'],
   summary:
     'list recent outbound fax jobs: queued, dialing, ringing, sending, willretry, sent, partial, failed',
-  usage: 'usage: faxswitch outbound list [--limit N] [--json]',
+  usage: `usage: faxswitch outbound list ${LIST_USAGE}`,
   run: (args, io) =>
     withRedis(async (redis) => {
-      const { values } = parseArgs({
-        args: [...args],
-        options: { limit: { type: 'string' }, json: { type: 'boolean' } },
-      });
-      const limit = values.limit === undefined ? 20 : Number(values.limit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
-        throw new UsageError(`--limit must be 1 to 10000, got ${values.limit}`);
+      const { limit, json } = parseListOptions(args);
       const records = new OutboundRecords(redis, { namespace: CLUSTER_PREFIX });
       const reader = new ActorReader(redis, CLUSTER_PREFIX);
       const views = await Promise.all(
         (await records.recentJobs(limit)).map((job) => jobView(records, reader, job)),
       );
-      if (values.json) io.out(JSON.stringify(views, null, 2));
+      if (json) io.out(JSON.stringify(views, null, 2));
       else io.out(views.length === 0 ? 'no outbound faxes yet' : views.map(line).join('\n'));
       return 0;
     }),

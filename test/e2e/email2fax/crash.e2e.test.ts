@@ -79,6 +79,15 @@ describe('Email2Fax survives kill -9 of the node that owns a job', () => {
     return farEnd.offers.filter((offer) => offer.did === did && offer.at >= after);
   }
 
+  /** The first INVITE to `did` after `killedAt`, and how long after it came. */
+  async function redialAfter(did: string, killedAt: number): Promise<{ offer: Offer; resumeMs: number }> {
+    const offer = await waitFor(() => offersTo(did, killedAt)[0], {
+      timeoutMs: 15_000,
+      what: `an INVITE to ${did} after the kill`,
+    });
+    return { offer, resumeMs: offer.at - killedAt };
+  }
+
   async function reportOf(jobId: string) {
     return waitFor(() => mail.received.find((m) => m.parsed.headers.get('x-fax-job') === jobId), {
       timeoutMs: 180_000,
@@ -89,7 +98,7 @@ describe('Email2Fax survives kill -9 of the node that owns a job', () => {
   it(
     'resumes a call cut off after page 1 of 4 on a peer, from page 2 after a continuation cover page',
     { timeout: 360_000 },
-    async () => {
+    async ({ annotate }) => {
       const destination = '+49301234701';
       const victim = await startNode('fax-a');
       const pdf = faxPdf(4);
@@ -106,16 +115,9 @@ describe('Email2Fax survives kill -9 of the node that owns a job', () => {
       const peer = await startNode('fax-b');
       const killedAt = await killed(victim);
 
-      const [resumedOffer] = await waitFor(
-        () => {
-          const later = offersTo(destination, killedAt);
-          return later.length > 0 ? later : undefined;
-        },
-        { timeoutMs: 15_000, what: 'the resumed call' },
-      );
-      const resumeMs = resumedOffer!.at - killedAt;
+      const { offer: resumedOffer, resumeMs } = await redialAfter(destination, killedAt);
       expect(resumeMs).toBeLessThan(RESUME_LIMIT_MS);
-      expect(resumedOffer!.headers['x-fax-job']).toMatch(new RegExp(`^${jobId};attempt=\\d+;epoch=\\d+$`));
+      expect(resumedOffer.headers['x-fax-job']).toMatch(new RegExp(`^${jobId};attempt=\\d+;epoch=\\d+$`));
 
       const report = await reportOf(jobId);
       expect(report.parsed.headers.get('x-fax-pages')).toBe('4/4');
@@ -156,14 +158,14 @@ describe('Email2Fax survives kill -9 of the node that owns a job', () => {
         node: 'fax-b',
         outcome: { kind: 'completed' },
       });
-      console.log(JSON.stringify({ test: 'kill while sending', resumeMs, confirmedBefore }));
+      await annotate(`redialled ${resumeMs} ms after kill -9, from page ${confirmedBefore + 1}`);
     },
   );
 
   it(
     'resumes a job whose node died while dialing: the peer dials again within 3 s',
     { timeout: 360_000 },
-    async () => {
+    async ({ annotate }) => {
       const destination = '+49301234702';
       const victim = nodes.at(-1)!; // fax-b, now the only node: it owns and dials the next job
       let slow = true;
@@ -181,14 +183,7 @@ describe('Email2Fax survives kill -9 of the node that owns a job', () => {
       expect(offersTo(destination)).toHaveLength(1); // still dialing: no answer yet
       const killedAt = await killed(victim);
 
-      const [resumedOffer] = await waitFor(
-        () => {
-          const later = offersTo(destination, killedAt);
-          return later.length > 0 ? later : undefined;
-        },
-        { timeoutMs: 15_000, what: 'the redial' },
-      );
-      const resumeMs = resumedOffer!.at - killedAt;
+      const { resumeMs } = await redialAfter(destination, killedAt);
       expect(resumeMs).toBeLessThan(RESUME_LIMIT_MS);
 
       const report = await reportOf(jobId);
@@ -200,7 +195,7 @@ describe('Email2Fax survives kill -9 of the node that owns a job', () => {
       expect(delivered.pages).toHaveLength(1);
       // The call the dead node placed was answered late, into silence: it confirms nothing.
       expect(farEnd.callsTo(destination).flatMap((call) => call.pages)).toHaveLength(1);
-      console.log(JSON.stringify({ test: 'kill while dialing', resumeMs }));
+      await annotate(`redialled ${resumeMs} ms after kill -9`);
     },
   );
 });

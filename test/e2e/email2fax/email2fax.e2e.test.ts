@@ -131,7 +131,7 @@ describe('Email2Fax: mail to <number>@<fax domain> is faxed and reported', () =>
         port: ports.submission,
         secure: false,
         requireTLS: true,
-        tls: { ca: readFileSync(path.join(node.stateDir, 'tls', 'smtp-cert.pem'), 'utf8') },
+        tls: { ca: readFileSync(path.join(node.stateDir, 'tls', 'cert.pem'), 'utf8') },
         auth: { user: 'alice@acme.example', pass: 'alice-password-1' },
       });
       const pdf = faxPdf(2);
