@@ -94,12 +94,7 @@ export class ScriptRunner<Verb extends string = ScriptVerb> {
   }
 
   /** Queues a call on a pipeline (benchmarks and batched lease renewals). Load first. */
-  queue(
-    pipeline: ChainableCommander,
-    verb: Verb,
-    keys: readonly string[],
-    args: readonly ScriptArg[],
-  ): void {
+  queue(pipeline: ChainableCommander, verb: Verb, keys: readonly string[], args: readonly ScriptArg[]): void {
     pipeline.fcall(...this.#fcallArgs(verb, keys, args));
   }
 
