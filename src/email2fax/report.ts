@@ -67,29 +67,13 @@ export function registerReportEffects(options: ReportOptions): void {
   // The report machine is the fax email delivery machine: its `faxId` is the job id here.
   host.registerEffect(JOB_REPORT, 'buildDocuments', async ({ params }) => {
     const { faxId: jobId } = params as { faxId: string };
-    if (await archive.get(proofObjectId(jobId, 'png'))) return null; // built before a takeover
-    let loaded;
-    try {
-      loaded = await loadJob(records, archive, jobId, options.layout);
-    } catch (error) {
-      if (!(error instanceof TerminalError)) throw error;
-      // The pages are gone (retention): the report still tells what happened, without the proof.
-      logger.warn({ jobId, err: error }, 'report without the transmitted pages');
-      return null;
-    }
-    const { job, submission, pages } = loaded;
-    const confirmed = pages.slice(0, job.final?.pagesConfirmed ?? 0);
-    if (confirmed.length > 0) {
-      const pdf = await writePdf(confirmed, {
-        title: `Fax to ${job.destination}`,
-        date: new Date(submission.receivedAt),
-      });
-      await archive.put(proofObjectId(jobId, 'pdf'), Buffer.from(pdf));
-    }
-    // Written last: its presence says the proof is complete.
-    if (pages[0]) await archive.put(proofObjectId(jobId, 'png'), await renderPreviewPng(pages[0]));
-    if (await records.releaseDocument(submission.submissionId, jobId))
-      await archive.delete(documentObjectId(submission.submissionId));
+    const job = await records.job(jobId);
+    if (!job) throw new TerminalError(`fax job ${jobId} has no record`);
+    // Built before a takeover if its thumbnail (written last) is there.
+    if (!(await archive.get(proofObjectId(jobId, 'png')))) await buildProof(options, jobId);
+    // The job no longer needs its submission's pages; the last job of the submission deletes them.
+    if (await records.releaseDocument(job.submissionId, jobId))
+      await archive.delete(documentObjectId(job.submissionId));
     return null;
   });
 
@@ -132,6 +116,31 @@ export function registerReportEffects(options: ReportOptions): void {
     await archive.delete(proofObjectId(jobId, 'png'));
     return null;
   });
+}
+
+/** The proof (a PDF of the pages the far end confirmed) and page 1 as a thumbnail, sealed. */
+async function buildProof(options: ReportOptions, jobId: string): Promise<void> {
+  const { records, archive, logger } = options;
+  let loaded;
+  try {
+    loaded = await loadJob(records, archive, jobId, options.layout);
+  } catch (error) {
+    if (!(error instanceof TerminalError)) throw error;
+    // The pages are gone (retention): the report still tells what happened, without the proof.
+    logger.warn({ jobId, err: error }, 'report without the transmitted pages');
+    return;
+  }
+  const { job, submission, pages } = loaded;
+  const confirmed = pages.slice(0, job.final?.pagesConfirmed ?? 0);
+  if (confirmed.length > 0) {
+    const pdf = await writePdf(confirmed, {
+      title: `Fax to ${job.destination}`,
+      date: new Date(submission.receivedAt),
+    });
+    await archive.put(proofObjectId(jobId, 'pdf'), Buffer.from(pdf));
+  }
+  // Written last: its presence says the proof is complete.
+  if (pages[0]) await archive.put(proofObjectId(jobId, 'png'), await renderPreviewPng(pages[0]));
 }
 
 async function composeReport(options: ReportOptions, jobId: string) {
