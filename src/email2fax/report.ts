@@ -91,7 +91,10 @@ export function registerReportEffects(options: ReportOptions): void {
     });
     if (outcome.kind !== 'accepted') {
       metrics.reports.inc({ result: outcome.kind });
-      logger.warn({ jobId, reply: outcome.reply, kind: outcome.kind }, 'fax job report not delivered');
+      logger.warn(
+        { jobId, reply: outcome.reply },
+        outcome.kind === 'temporary' ? 'fax job report deferred; will retry' : 'fax job report refused',
+      );
     }
     return outcome;
   });
