@@ -1,2 +1,9 @@
 // The fax workflows the cluster hosts (machine definitions; their effect handlers join here).
-export { outboundFaxJob, inboundFaxCall, faxEmailDelivery, FAX_MACHINES } from './machines.ts';
+export {
+  outboundFaxJob,
+  inboundFaxCall,
+  faxEmailDelivery,
+  campaign,
+  campaignRecipient,
+  FAX_MACHINES,
+} from './machines.ts';
