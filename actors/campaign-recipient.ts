@@ -24,6 +24,8 @@ export interface CampaignRecipientInput {
   readonly campaignId: string;
   /** Line of the row in the recipients CSV. */
   readonly line: number;
+  /** Position among the campaign's accepted recipients (where its row is stored). */
+  readonly position: number;
   readonly email: string | undefined;
   /** E.164. */
   readonly fax: string | undefined;
@@ -44,6 +46,7 @@ export interface CampaignRecipientContext {
   readonly recipientId: string;
   readonly campaignId: string;
   readonly line: number;
+  readonly position: number;
   readonly email: string | undefined;
   readonly fax: string | undefined;
   readonly fallback: boolean;
@@ -63,6 +66,7 @@ export interface RecordLetterParams {
   readonly recipientId: string;
   readonly campaignId: string;
   readonly line: number;
+  readonly position: number;
   readonly result: 'delivered' | 'failed';
   readonly channel: LetterChannel;
   readonly detail: string;
@@ -139,6 +143,7 @@ export const campaignRecipientMachine = setup({
     recipientId: input.recipientId,
     campaignId: input.campaignId,
     line: input.line,
+    position: input.position,
     email: input.email,
     fax: input.fax,
     fallback: input.fallback,
@@ -166,6 +171,7 @@ export const campaignRecipientMachine = setup({
             recipientId: context.recipientId,
             campaignId: context.campaignId,
             line: context.line,
+            position: context.position,
             channel: context.channel,
             attempt: context.attempts,
           }),
@@ -236,6 +242,7 @@ export const campaignRecipientMachine = setup({
           recipientId: context.recipientId,
           campaignId: context.campaignId,
           line: context.line,
+          position: context.position,
           result: context.result ?? 'failed',
           channel: context.channel,
           detail: context.detail ?? '',

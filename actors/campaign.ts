@@ -70,7 +70,7 @@ export const campaignMachine = setup({
     ingestRecipients: (_, _params: { campaignId: string }) => undefined,
     dispatchRecipients: (_, _params: { campaignId: string; cursor: number; control: CampaignControl }) =>
       undefined,
-    sendReport: (_, _params: { campaignId: string; control: CampaignControl }) => undefined,
+    sendReport: (_, _params: { campaignId: string; control: CampaignControl; cursor: number }) => undefined,
   },
   guards: {
     due: ({ context, event }) => event.type === HostEvent.timer && event.now >= context.nextTickAt,
@@ -156,7 +156,11 @@ export const campaignMachine = setup({
     reporting: {
       entry: {
         type: 'sendReport',
-        params: ({ context }) => ({ campaignId: context.campaignId, control: context.control }),
+        params: ({ context }) => ({
+          campaignId: context.campaignId,
+          control: context.control,
+          cursor: context.cursor,
+        }),
       },
       on: {
         [HostEvent.effectDone]: { guard: ({ event }) => event.effect === 'sendReport', target: 'done' },

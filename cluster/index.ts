@@ -52,3 +52,4 @@ export {
   type WorkHandler,
   type TrunkLimits,
 } from './work-queue.ts';
+export { NodeApi, requestNode } from './node-api.ts';

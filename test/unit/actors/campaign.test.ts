@@ -23,6 +23,7 @@ function recipient(row: Partial<CampaignRecipientInput> = {}) {
       recipientId: 'cmp-1.2',
       campaignId: 'cmp-1',
       line: 2,
+      position: 0,
       email: 'anna@example.com',
       fax: '+49301234567',
       fallback: false,
@@ -42,6 +43,7 @@ describe('campaign recipient', () => {
       recipientId: 'cmp-1.2',
       campaignId: 'cmp-1',
       line: 2,
+      position: 0,
       result: 'delivered',
       channel: 'email',
       detail: '250 queued',
@@ -145,7 +147,7 @@ describe('campaign', () => {
     c.tick(T0 + 1_400).done('dispatchRecipients', { at: T0 + 1_500, cursor: 500, finished: 480 });
     expect(c.count('sendReport')).toBe(0);
     c.tick(T0 + 1_750).done('dispatchRecipients', { at: T0 + 1_800, cursor: 500, finished: 500 });
-    expect(c.last('sendReport')).toEqual({ campaignId: 'cmp-1', control: 'running' });
+    expect(c.last('sendReport')).toEqual({ campaignId: 'cmp-1', control: 'running', cursor: 500 });
     c.done('sendReport');
     expect(campaignStatus(c.snapshot)).toBe('finished');
   });
@@ -170,7 +172,7 @@ describe('campaign', () => {
     c.send({ type: 'cancel' });
     expect(c.count('sendReport')).toBe(0);
     c.tick(T0 + 1_000).done('dispatchRecipients', { at: T0 + 1_000, cursor: 200, finished: 200 });
-    expect(c.last('sendReport')).toEqual({ campaignId: 'cmp-1', control: 'cancelled' });
+    expect(c.last('sendReport')).toEqual({ campaignId: 'cmp-1', control: 'cancelled', cursor: 200 });
   });
 
   it('reports at once when no row was accepted, or when the list could not be read', () => {
