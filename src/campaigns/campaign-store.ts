@@ -18,6 +18,8 @@ export interface CampaignSettings {
   readonly template: { readonly objectId: string; readonly name: string };
   /** Archive objects holding the recipients CSV, in order. */
   readonly listObjects: readonly string[];
+  /** The list's columns: the fields the template may use. */
+  readonly columns: readonly string[];
   /** Subject of the emails (a `{{field}}` template). */
   readonly subject: string;
   /** `body`: the letter is the email, with a PDF copy; `attachment`: a short note and the PDF. */
@@ -48,6 +50,12 @@ export interface RowOutcome {
 }
 
 export type CampaignCounts = Readonly<Record<string, number>>;
+
+export interface IntakeRecord {
+  readonly rows: number;
+  readonly accepted: number;
+  readonly lastLine: number;
+}
 
 // First write wins, atomically with its counts, so a crash never leaves an outcome uncounted.
 // KEYS: outcomes hash, counts hash. ARGV: repeated (line, outcome JSON, count field, finished 0|1).
@@ -109,6 +117,20 @@ export class CampaignStore {
     return stored === null ? undefined : (JSON.parse(stored) as CampaignSettings);
   }
 
+  /** What intake found, kept for the report (the last line tells how far to read outcomes). */
+  async setIntake(campaignId: string, intake: IntakeRecord): Promise<void> {
+    await this.#redis.set(this.#key(campaignId, 'intake'), JSON.stringify(intake));
+  }
+
+  async intake(campaignId: string): Promise<IntakeRecord | undefined> {
+    const stored = await this.#redis.get(this.#key(campaignId, 'intake'));
+    return stored === null ? undefined : (JSON.parse(stored) as IntakeRecord);
+  }
+
+  async recipientCount(campaignId: string): Promise<number> {
+    return this.#redis.hlen(this.#key(campaignId, 'recipients'));
+  }
+
   async recent(limit: number): Promise<CampaignSettings[]> {
     const ids = await this.#redis.zrevrange(`${this.#prefix}s`, 0, limit - 1);
     if (ids.length === 0) return [];
@@ -123,6 +145,7 @@ export class CampaignStore {
       this.#key(campaignId, 'outcomes'),
       this.#key(campaignId, 'counts'),
       this.#key(campaignId, 'seen'),
+      this.#key(campaignId, 'intake'),
     );
   }
 

@@ -13,7 +13,6 @@ import { readTiff, renderPreviewPng, writePdf, writeTiff, type DecodedFaxPage } 
 import {
   composeFaxEmail,
   encryptEmail,
-  type MailReceipts,
   SmtpPermanentError,
   SmtpTemporaryError,
   type FaxEmailAttachment,
@@ -29,7 +28,6 @@ import { documentObjectId, type DocumentKind } from './object-ids.ts';
 export interface EmailDeliveryOptions {
   readonly host: ActorHost;
   readonly records: FaxRecords;
-  readonly receipts: MailReceipts;
   readonly archive: FaxArchive;
   /** Undefined until a relay is configured: emails wait (retried) rather than being dropped. */
   readonly relay: SmtpRelay | undefined;
@@ -69,7 +67,7 @@ export function registerEmailDeliveryEffects(options: EmailDeliveryOptions): voi
 
   host.registerEffect(FAX_EMAIL_DELIVERY, 'sendFaxEmail', async ({ params }): Promise<SendOutcome> => {
     const { faxId } = params as { faxId: string };
-    const accepted = await options.receipts.find(faxEmailKey(faxId));
+    const accepted = await records.emailAccepted(faxId);
     if (accepted) return { kind: 'accepted', ...accepted };
     if (!options.relay) {
       metrics.emails.inc({ result: 'temporary' });
@@ -82,7 +80,7 @@ export function registerEmailDeliveryEffects(options: EmailDeliveryOptions): voi
     try {
       const sent = await options.relay.send(message);
       const outcome = { messageId: sent.messageId, response: sent.response, at: clock() };
-      await options.receipts.record(faxEmailKey(faxId), outcome);
+      await records.recordEmailAccepted(faxId, outcome);
       metrics.emails.inc({ result: 'accepted' });
       logger.info(
         { faxId, messageId: sent.messageId, recipients: sent.accepted.length, refused: sent.rejected },
@@ -149,10 +147,6 @@ export async function purgeFax(
     for (const page of record.reception?.pages ?? []) await archive.delete(page);
   }
   await records.markPurged(faxId, at);
-}
-
-function faxEmailKey(faxId: string): string {
-  return `fax:${faxId}`;
 }
 
 async function receivedRecord(records: FaxRecords, faxId: string): Promise<InboundFaxRecord> {

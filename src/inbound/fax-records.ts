@@ -52,6 +52,13 @@ export interface InboundFaxRecord {
   readonly purgedAt?: number;
 }
 
+/** What the mail server said when it took a fax's email. */
+export interface EmailAcceptance {
+  readonly messageId: string;
+  readonly response: string;
+  readonly at: number;
+}
+
 export class FaxRecords {
   readonly #redis: Redis;
   readonly #prefix: string;
@@ -119,6 +126,20 @@ export class FaxRecords {
     if (ids.length === 0) return [];
     const values = await this.#redis.mget(ids.map((id) => this.#key(id)));
     return values.flatMap((value) => (value === null ? [] : [JSON.parse(value) as InboundFaxRecord]));
+  }
+
+  /** The mail server accepted the fax's email: kept apart so no retry can send it again. */
+  async recordEmailAccepted(faxId: string, accepted: EmailAcceptance): Promise<void> {
+    await this.#redis.set(this.#acceptedKey(faxId), JSON.stringify(accepted));
+  }
+
+  async emailAccepted(faxId: string): Promise<EmailAcceptance | undefined> {
+    const stored = await this.#redis.get(this.#acceptedKey(faxId));
+    return stored === null ? undefined : (JSON.parse(stored) as EmailAcceptance);
+  }
+
+  #acceptedKey(faxId: string): string {
+    return `${this.#key(faxId)}:accepted`;
   }
 
   /** The fax's content is to be deleted at `at` (ms). */

@@ -19,12 +19,7 @@ import {
 } from '../archive/index.ts';
 import type { Config } from '../config/index.ts';
 import { DidRegistry } from '../dids/index.ts';
-import {
-  compileFaxEmailTemplates,
-  DEFAULT_FAX_EMAIL_TEMPLATES,
-  MailReceipts,
-  SmtpRelay,
-} from '../email/index.ts';
+import { compileFaxEmailTemplates, DEFAULT_FAX_EMAIL_TEMPLATES, SmtpRelay } from '../email/index.ts';
 import {
   FaxReception,
   FaxRecords,
@@ -87,7 +82,6 @@ export async function startFaxServices(deps: FaxServicesDeps): Promise<FaxServic
   });
   const dids = new DidRegistry(redis, { namespace: CLUSTER_PREFIX });
   const records = new FaxRecords(redis, { namespace: CLUSTER_PREFIX });
-  const receipts = new MailReceipts(redis, { namespace: CLUSTER_PREFIX });
   const inboundMetrics = new InboundMetrics(deps.metrics);
   const relay = mailRelay(config, logger);
 
@@ -120,7 +114,6 @@ export async function startFaxServices(deps: FaxServicesDeps): Promise<FaxServic
   registerEmailDeliveryEffects({
     host,
     records,
-    receipts,
     archive,
     relay,
     templates: compileFaxEmailTemplates(DEFAULT_FAX_EMAIL_TEMPLATES),

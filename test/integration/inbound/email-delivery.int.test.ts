@@ -19,7 +19,6 @@ import { bitmapsEqual, readTiff, writeTiff, type FaxPage } from '../../../src/do
 import {
   compileFaxEmailTemplates,
   DEFAULT_FAX_EMAIL_TEMPLATES,
-  MailReceipts,
   SmtpRelay,
 } from '../../../src/email/index.ts';
 import {
@@ -88,7 +87,6 @@ describe('fax email delivery', () => {
     registerEmailDeliveryEffects({
       host,
       records,
-      receipts: new MailReceipts(redis, { namespace }),
       archive,
       relay,
       templates: compileFaxEmailTemplates(DEFAULT_FAX_EMAIL_TEMPLATES),
