@@ -1,5 +1,6 @@
 // Every `faxswitch` command, in the order `--help` lists them.
 import type { CliCommand } from '../command.ts';
+import { campaignCommands } from './campaign.ts';
 import { configCommand } from './config.ts';
 import { didCommands } from './did.ts';
 import { faxReceiveCommand } from './fax-receive.ts';
@@ -14,4 +15,5 @@ export const COMMANDS: readonly CliCommand[] = [
   faxReceiveCommand,
   ...didCommands,
   ...inboundCommands,
+  ...campaignCommands,
 ];
