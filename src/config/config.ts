@@ -62,6 +62,8 @@ export interface MailSettings {
   readonly dkim:
     | { readonly domainName: string; readonly keySelector: string; readonly privateKeyFile: string }
     | undefined;
+  /** Signs webhook notifications (HMAC-SHA256); unsigned when absent. */
+  readonly webhookSecret: Secret | undefined;
 }
 
 export interface Config {
@@ -119,6 +121,8 @@ export const ENVIRONMENT_VARIABLES = {
   FAXSWITCH_DKIM_DOMAIN: 'DKIM signing domain (with FAXSWITCH_DKIM_SELECTOR and FAXSWITCH_DKIM_KEY_FILE)',
   FAXSWITCH_DKIM_SELECTOR: 'DKIM selector',
   FAXSWITCH_DKIM_KEY_FILE: 'PEM file of the DKIM private key',
+  FAXSWITCH_WEBHOOK_SECRET:
+    'secret that signs DID webhook notifications (X-Faxswitch-Signature); unsigned when unset',
 } as const;
 
 export function loadConfig(env: Environment = process.env): Config {
@@ -169,6 +173,7 @@ export function loadConfig(env: Environment = process.env): Config {
       faxDomain,
       from: read.string('FAXSWITCH_MAIL_FROM', `fax@${faxDomain}`),
       dkim: dkimSettings(read),
+      webhookSecret: read.optionalSecret('FAXSWITCH_WEBHOOK_SECRET'),
     },
   };
   read.assertValid();

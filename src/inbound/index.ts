@@ -12,3 +12,4 @@ export {
 export { InboundMetrics, type CallRefusal } from './inbound-metrics.ts';
 export { RetentionSweeper } from './retention.ts';
 export { deliveryActorId, pageObjectId, documentObjectId } from './object-ids.ts';
+export { WebhookNotifier, type WebhookNotifierOptions } from './webhook.ts';
