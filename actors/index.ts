@@ -50,3 +50,26 @@ export {
   type FaxEmailDeliveryEvent,
   type SendOutcome,
 } from './fax-email-delivery.ts';
+export {
+  campaignMachine,
+  campaignDeadline,
+  campaignStatus,
+  type CampaignInput,
+  type CampaignContext,
+  type CampaignControl,
+  type CampaignEvent,
+  type IngestSummary,
+  type DispatchResult,
+} from './campaign.ts';
+export {
+  campaignRecipientMachine,
+  campaignRecipientDeadline,
+  DEFAULT_LETTER_RETRY_POLICY,
+  type CampaignRecipientInput,
+  type CampaignRecipientContext,
+  type CampaignRecipientEvent,
+  type LetterChannel,
+  type LetterOutcome,
+  type LetterRetryPolicy,
+  type RecordLetterParams,
+} from './campaign-recipient.ts';

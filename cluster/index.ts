@@ -53,3 +53,5 @@ export {
   type WorkHandler,
   type TrunkLimits,
 } from './work-queue.ts';
+export { NodeApi, requestNode } from './node-api.ts';
+export { forEachLimited } from './async.ts';

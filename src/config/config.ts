@@ -69,6 +69,8 @@ export interface MailSettings {
   readonly dkim:
     | { readonly domainName: string; readonly keySelector: string; readonly privateKeyFile: string }
     | undefined;
+  /** Signs webhook notifications (HMAC-SHA256); unsigned when absent. */
+  readonly webhookSecret: Secret | undefined;
 }
 
 /** Email2Fax: the SMTP intake, how messages become fax pages, and how outbound jobs retry. */
@@ -186,6 +188,8 @@ export const ENVIRONMENT_VARIABLES = {
   FAXSWITCH_MAX_PAGE_FAILURES: 'failures on the same page before a job gives up; default 3',
   FAXSWITCH_JOB_KILL_AFTER: 'time after submission when a job gives up; default 3h',
   FAXSWITCH_DESTINATION_MEMORY: 'how long what worked for a number is remembered; default 720h',
+  FAXSWITCH_WEBHOOK_SECRET:
+    'secret that signs DID webhook notifications (X-Faxswitch-Signature); unsigned when unset',
 } as const;
 
 export function loadConfig(env: Environment = process.env): Config {
@@ -237,6 +241,7 @@ export function loadConfig(env: Environment = process.env): Config {
       faxDomain,
       from: read.string('FAXSWITCH_MAIL_FROM', `fax@${faxDomain}`),
       dkim: dkimSettings(read),
+      webhookSecret: read.optionalSecret('FAXSWITCH_WEBHOOK_SECRET'),
     },
     email2fax: email2faxSettings(read, faxDomain),
   };

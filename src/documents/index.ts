@@ -84,3 +84,5 @@ export {
   DocumentUnreadableError,
   type RenderRefusalKind,
 } from './render/errors.ts';
+export { htmlToText } from './render/html.ts';
+export { convertOfficeToPdf, type OfficeConversionOptions } from './render/office.ts';

@@ -45,3 +45,4 @@ export {
   type StatusEmailTemplates,
 } from './status-email.ts';
 export { encryptEmail, checkPublicKey, InvalidPublicKeyError } from './pgp-mime.ts';
+export { MailReceipts, type MailReceipt } from './mail-receipts.ts';

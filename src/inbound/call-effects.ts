@@ -5,6 +5,7 @@ import { TerminalError, type ActorHost } from '../../cluster/index.ts';
 import type { FaxRecords } from './fax-records.ts';
 import type { InboundMetrics } from './inbound-metrics.ts';
 import { deliveryActorId } from './object-ids.ts';
+import type { WebhookNotifier } from './webhook.ts';
 import { INBOUND_FAX_CALL, type FaxReception } from './reception.ts';
 
 export const FAX_EMAIL_DELIVERY = 'fax-email-delivery';
@@ -14,6 +15,7 @@ export interface CallEffectsOptions {
   readonly reception: FaxReception;
   readonly records: FaxRecords;
   readonly metrics: InboundMetrics;
+  readonly webhooks: WebhookNotifier;
   readonly clock?: () => number;
 }
 
@@ -52,8 +54,11 @@ export function registerCallEffects(options: CallEffectsOptions): void {
     });
     if (!record) throw new TerminalError(`fax ${received.faxId} has no record`);
     if (firstTime) metrics.faxes.inc({ outcome: received.outcome });
-    // A call that ended without one page has nothing to deliver; its record says so.
-    if (received.pages.length === 0) return null;
+    // A call that ended without one page has nothing to deliver; its record (and webhook) say so.
+    if (received.pages.length === 0) {
+      if (firstTime) await options.webhooks.faxReceived(record);
+      return null;
+    }
     await host.spawn(FAX_EMAIL_DELIVERY, deliveryActorId(received.faxId), {
       faxId: received.faxId,
       handedOverAt: clock(),

@@ -23,6 +23,7 @@ import { FAX_EMAIL_DELIVERY } from './call-effects.ts';
 import type { FaxRecords, InboundFaxRecord } from './fax-records.ts';
 import type { InboundMetrics } from './inbound-metrics.ts';
 import { documentObjectId, type DocumentKind } from './object-ids.ts';
+import type { WebhookNotifier } from './webhook.ts';
 
 export interface EmailDeliveryOptions {
   readonly host: ActorHost;
@@ -35,6 +36,7 @@ export interface EmailDeliveryOptions {
   /** Domain of the deterministic Message-IDs. */
   readonly faxDomain: string;
   readonly metrics: InboundMetrics;
+  readonly webhooks: WebhookNotifier;
   readonly logger: Logger;
   readonly clock?: () => number;
 }
@@ -112,7 +114,10 @@ export function registerEmailDeliveryEffects(options: EmailDeliveryOptions): voi
       metrics.deliverySeconds.observe(Math.max(0, at - record.reception.endedAt) / 1000);
     if (typeof record.retention === 'object')
       await records.expireAt(faxId, record.answeredAt + record.retention.days * DAY_MS);
-    if (firstTime) logger.info({ faxId, result, reply }, 'fax delivery finished');
+    if (firstTime) {
+      logger.info({ faxId, result, reply }, 'fax delivery finished');
+      await options.webhooks.faxReceived(record);
+    }
     return null;
   });
 

@@ -28,6 +28,8 @@ export interface InboundFaxRecord {
   readonly retention: Retention;
   /** ASCII-armoured OpenPGP public key: the email is encrypted to it, the archive keeps only that. */
   readonly pgpPublicKey?: string;
+  /** Notified (metadata only) when the fax's delivery has its result. */
+  readonly webhookUrl?: string;
   readonly answeredAt: number;
   /** The node that answered the call. */
   readonly node: string;

@@ -7,3 +7,4 @@ export { FaxRecords, type InboundFaxRecord, type InboundFaxStatus } from './fax-
 export { InboundMetrics, type CallRefusal } from './inbound-metrics.ts';
 export { RetentionSweeper } from './retention.ts';
 export { deliveryActorId, pageObjectId, documentObjectId } from './object-ids.ts';
+export { WebhookNotifier, type WebhookNotifierOptions } from './webhook.ts';

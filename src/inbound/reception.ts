@@ -162,6 +162,7 @@ export class FaxReception implements InboundCallHandler {
         attachmentFormat: did.attachmentFormat,
         retention: did.retention,
         ...(did.pgpPublicKey ? { pgpPublicKey: did.pgpPublicKey } : {}),
+        ...(did.webhookUrl ? { webhookUrl: did.webhookUrl } : {}),
         answeredAt,
         node: this.#options.nodeName,
         status: 'receiving',

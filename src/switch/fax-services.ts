@@ -30,6 +30,7 @@ import {
   registerCallEffects,
   registerEmailDeliveryEffects,
   RetentionSweeper,
+  WebhookNotifier,
 } from '../inbound/index.ts';
 import { DEFAULT_T38_PARAMS, MediaNode } from '../media/index.ts';
 import type { Logger } from '../observability/index.ts';
@@ -90,6 +91,10 @@ export async function startFaxServices(deps: FaxServicesDeps): Promise<FaxServic
   const dids = new DidRegistry(redis, { namespace: CLUSTER_PREFIX });
   const records = new FaxRecords(redis, { namespace: CLUSTER_PREFIX });
   const inboundMetrics = new InboundMetrics(deps.metrics);
+  const webhooks = new WebhookNotifier({
+    secret: config.mail.webhookSecret,
+    logger: logger.child({ component: 'webhooks' }),
+  });
   const relay = mailRelay(config, logger);
 
   const maxCalls = config.media.maxChannels;
@@ -117,7 +122,7 @@ export async function startFaxServices(deps: FaxServicesDeps): Promise<FaxServic
     logger: logger.child({ component: 'inbound' }),
     metrics: inboundMetrics,
   });
-  registerCallEffects({ host, reception, records, metrics: inboundMetrics });
+  registerCallEffects({ host, reception, records, metrics: inboundMetrics, webhooks });
   registerEmailDeliveryEffects({
     host,
     records,
@@ -127,6 +132,7 @@ export async function startFaxServices(deps: FaxServicesDeps): Promise<FaxServic
     from: config.mail.from,
     faxDomain: config.mail.faxDomain,
     metrics: inboundMetrics,
+    webhooks,
     logger: logger.child({ component: 'fax-email' }),
   });
 

@@ -1,2 +1,10 @@
 // The fax workflows the cluster hosts (machine definitions; their effect handlers join here).
-export { outboundFaxJob, inboundFaxCall, faxEmailDelivery, faxJobReport, FAX_MACHINES } from './machines.ts';
+export {
+  outboundFaxJob,
+  inboundFaxCall,
+  faxEmailDelivery,
+  faxJobReport,
+  campaign,
+  campaignRecipient,
+  FAX_MACHINES,
+} from './machines.ts';

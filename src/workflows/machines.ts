@@ -3,6 +3,10 @@
 // Bump a version whenever a stored snapshot of the previous one would not restore as it is, and
 // record golden fixtures of the new version (scripts/record-snapshot-fixtures.ts).
 import {
+  campaignDeadline,
+  campaignMachine,
+  campaignRecipientDeadline,
+  campaignRecipientMachine,
   faxEmailDeliveryDeadline,
   faxEmailDeliveryMachine,
   inboundFaxCallMachine,
@@ -44,9 +48,27 @@ export const faxJobReport = defineMachine({
   nextDeadline: faxEmailDeliveryDeadline,
 });
 
+export const campaign = defineMachine({
+  name: 'campaign',
+  version: 1,
+  logic: campaignMachine,
+  effects: ['ingestRecipients', 'dispatchRecipients', 'sendReport'],
+  nextDeadline: campaignDeadline,
+});
+
+export const campaignRecipient = defineMachine({
+  name: 'campaign-recipient',
+  version: 1,
+  logic: campaignRecipientMachine,
+  effects: ['deliverLetter', 'recordOutcome'],
+  nextDeadline: campaignRecipientDeadline,
+});
+
 export const FAX_MACHINES: readonly MachineDefinition[] = [
   outboundFaxJob,
   inboundFaxCall,
   faxEmailDelivery,
   faxJobReport,
+  campaign,
+  campaignRecipient,
 ];

@@ -28,6 +28,8 @@ export interface SmtpSinkOptions {
    * its 250, and the message is not kept (it counts as abandoned), as when the sender crashed mid-DATA.
    */
   readonly holdReply?: (raw: Buffer) => Promise<void> | undefined;
+  /** Count messages and drop them unparsed (benchmarks: an MTA that accepts and discards). */
+  readonly discard?: boolean;
 }
 
 export interface SmtpSink {
@@ -37,6 +39,8 @@ export interface SmtpSink {
   readonly received: ReceivedMail[];
   /** Messages whose client was gone before they could be accepted. */
   readonly abandoned: number;
+  /** Messages accepted and dropped (discard). */
+  readonly discarded: number;
   /** Messages whose reply is being held (holdReply). */
   readonly held: number;
   waitForMessages(count: number, timeoutMs?: number): Promise<ReceivedMail[]>;
@@ -46,7 +50,7 @@ export interface SmtpSink {
 export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<SmtpSink> {
   const { key, cert } = localhostCertificate();
   const received: ReceivedMail[] = [];
-  const counts = { abandoned: 0, held: 0 };
+  const counts = { abandoned: 0, held: 0, discarded: 0 };
   const closedSessions = new Set<string>();
   const server = new SMTPServer({
     key,
@@ -79,6 +83,11 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
           callback(Object.assign(new Error(refusal.text), { responseCode: refusal.code }));
           return;
         }
+        if (options.discard) {
+          counts.discarded += 1;
+          callback();
+          return;
+        }
         simpleParser(raw, { keepCidLinks: true }).then(
           (parsed) => {
             received.push({
@@ -107,6 +116,9 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     },
     get held() {
       return counts.held;
+    },
+    get discarded() {
+      return counts.discarded;
     },
     waitForMessages: (count, timeoutMs = 10_000) =>
       waitFor(() => (received.length >= count ? received : undefined), {

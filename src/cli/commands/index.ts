@@ -1,6 +1,7 @@
 // Every `faxswitch` command, in the order `--help` lists them.
 import type { CliCommand } from '../command.ts';
 import { accountCommands } from './account.ts';
+import { campaignCommands } from './campaign.ts';
 import { configCommand } from './config.ts';
 import { didCommands } from './did.ts';
 import { faxReceiveCommand } from './fax-receive.ts';
@@ -18,4 +19,5 @@ export const COMMANDS: readonly CliCommand[] = [
   ...inboundCommands,
   ...outboundCommands,
   ...accountCommands,
+  ...campaignCommands,
 ];

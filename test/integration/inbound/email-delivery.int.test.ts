@@ -6,7 +6,9 @@
 // temporary refusals are retried on the schedule and end in one email; a permanent refusal is
 // recorded with the server's words; delete-after-delivery and retention remove the content.
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
@@ -28,8 +30,10 @@ import {
   pageObjectId,
   registerEmailDeliveryEffects,
   RetentionSweeper,
+  WebhookNotifier,
   type InboundFaxRecord,
 } from '../../../src/inbound/index.ts';
+import { Secret } from '../../../src/config/index.ts';
 import { createLogger, createMetricsRegistry } from '../../../src/observability/index.ts';
 import { faxEmailDelivery } from '../../../src/workflows/index.ts';
 import { faxDocument, pdfPagesByPoppler, tiffPage } from '../../helpers/fax-documents.ts';
@@ -46,6 +50,7 @@ import {
 import { FAST } from '../cluster/harness.ts';
 
 const DOCUMENT_PAGES = 2;
+const WEBHOOK_SECRET = 'whsec-test';
 
 describe('fax email delivery', () => {
   let redisServer: TestServer;
@@ -59,6 +64,8 @@ describe('fax email delivery', () => {
   let relay: SmtpRelay;
   let mail: SmtpSink;
   const refusals: { code: number; text: string }[] = [];
+  let webhook: Server;
+  const notifications: { signature: string; body: string }[] = [];
   const namespace = uniqueNamespace('delivery');
   const document = faxDocument('standard', DOCUMENT_PAGES);
   const sentPages: FaxPage[] = [tiffPage(document, 1), tiffPage(document, 2)];
@@ -93,12 +100,29 @@ describe('fax email delivery', () => {
       from: 'fax@fax.example.net',
       faxDomain: 'fax.example.net',
       metrics: new InboundMetrics(createMetricsRegistry('test')),
+      webhooks: new WebhookNotifier({
+        secret: new Secret(WEBHOOK_SECRET),
+        logger: createLogger({ level: 'silent', nodeName: 'test' }),
+      }),
       logger: createLogger({ level: 'silent', nodeName: 'test' }),
     });
     await host.start();
+    webhook = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        notifications.push({
+          signature: String(request.headers['x-faxswitch-signature']),
+          body: Buffer.concat(chunks).toString(),
+        });
+        response.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
   });
 
   afterAll(async () => {
+    webhook?.close();
     await host?.stop();
     relay?.close();
     await nats?.close();
@@ -172,8 +196,9 @@ describe('fax email delivery', () => {
     return found;
   }
 
-  it('attaches PDF and TIFF equal to the pages, and schedules retention', async () => {
-    const fax = await receivedFax({ attachmentFormat: 'both' });
+  it('attaches PDF and TIFF equal to the pages, schedules retention, and signs the webhook', async () => {
+    const webhookUrl = `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/fax`;
+    const fax = await receivedFax({ attachmentFormat: 'both', webhookUrl });
     const before = mail.received.length;
     const done = await deliver(fax);
     expect(done).toMatchObject({ status: 'delivered', delivery: { result: 'delivered' } });
@@ -192,6 +217,18 @@ describe('fax email delivery', () => {
     readTiff(tiff.content).forEach((page, i) => expect(bitmapsEqual(page, sentPages[i]!)).toBe(true));
     expect(await redis.zscore(`${namespace}:inbound:expiry`, fax.faxId)).toBe(
       String(fax.answeredAt + 30 * 86_400_000),
+    );
+    const [notification] = notifications;
+    expect(JSON.parse(notification!.body)).toMatchObject({
+      event: 'fax.received',
+      faxId: fax.faxId,
+      status: 'delivered',
+      pages: 2,
+      outcome: 'complete',
+    });
+    const [, timestamp, mac] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(notification!.signature)!;
+    expect(mac).toBe(
+      createHmac('sha256', WEBHOOK_SECRET).update(`${timestamp}.${notification!.body}`).digest('hex'),
     );
   });
 
