@@ -33,7 +33,7 @@ export {
   type SmtpIntakeOptions,
 } from './smtp-intake.ts';
 export { smtpReplyFor, type SmtpReply } from './smtp-reply.ts';
-export { sendOnce, type AcceptanceRecord, type EmailAcceptance, type SendOnceOptions } from './send-once.ts';
+export { sendOnce, type SendOnceOptions } from './send-once.ts';
 export {
   composeStatusEmail,
   compileStatusEmailTemplates,
@@ -45,4 +45,4 @@ export {
   type StatusEmailTemplates,
 } from './status-email.ts';
 export { encryptEmail, checkPublicKey, InvalidPublicKeyError } from './pgp-mime.ts';
-export { MailReceipts, type MailReceipt } from './mail-receipts.ts';
+export { MailReceipts, type MailReceipt, type ReceiptSlot } from './mail-receipts.ts';

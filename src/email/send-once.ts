@@ -1,28 +1,17 @@
-// Sending one email exactly once through the relay, whoever tries: the mail server's acceptance is
+// Sending one email exactly once through the relay, whoever tries: the mail server's receipt is
 // recorded the moment its 250 arrives, and a repeated attempt (a retry, or a peer after a takeover)
-// answers from that record instead of sending again. The outcome is data for the delivering
+// answers from that receipt instead of sending again. The outcome is data for the delivering
 // machine, which schedules its own retries of temporary refusals (minutes to days).
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import type { SendOutcome } from '../../actors/index.ts';
+import type { MailReceipt, ReceiptSlot } from './mail-receipts.ts';
 import { SmtpPermanentError, SmtpTemporaryError, type SentMessage, type SmtpRelay } from './smtp-relay.ts';
-
-/** What the mail server said when it took an email. */
-export interface EmailAcceptance {
-  readonly messageId: string;
-  readonly response: string;
-  readonly at: number;
-}
-
-/** Where one email's acceptance is kept (Redis, beside the record of what the email is about). */
-export interface AcceptanceRecord {
-  get(): Promise<EmailAcceptance | undefined>;
-  record(accepted: EmailAcceptance): Promise<void>;
-}
 
 export interface SendOnceOptions {
   /** Undefined until a relay is configured: the email waits (a temporary outcome). */
   readonly relay: SmtpRelay | undefined;
-  readonly acceptance: AcceptanceRecord;
+  /** Where this email's receipt is kept. */
+  readonly receipt: ReceiptSlot;
   /** Builds the message; called only when it is really to be sent. */
   readonly compose: () => Promise<Mail.Options>;
   readonly now: () => number;
@@ -31,7 +20,7 @@ export interface SendOnceOptions {
 }
 
 export async function sendOnce(options: SendOnceOptions): Promise<SendOutcome> {
-  const accepted = await options.acceptance.get();
+  const accepted = await options.receipt.find();
   if (accepted) return { kind: 'accepted', ...accepted };
   if (!options.relay)
     return {
@@ -42,8 +31,8 @@ export async function sendOnce(options: SendOnceOptions): Promise<SendOutcome> {
   const message = await options.compose();
   try {
     const sent = await options.relay.send(message);
-    const outcome = { messageId: sent.messageId, response: sent.response, at: options.now() };
-    await options.acceptance.record(outcome);
+    const outcome: MailReceipt = { messageId: sent.messageId, response: sent.response, at: options.now() };
+    await options.receipt.record(outcome);
     options.onAccepted?.(sent);
     return { kind: 'accepted', ...outcome };
   } catch (error) {

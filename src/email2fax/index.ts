@@ -13,7 +13,7 @@ export { JOB_REPORT, registerReportEffects, type ReportOptions } from './report.
 export { CallDispatcher, callName, type CallWork, type JobActors } from './dispatch.ts';
 export { CallExecutor, modemsUpTo, type CallExecutorOptions } from './executor.ts';
 export { CallSignals } from './call-signals.ts';
-export { OutboundControl, requestControl, type ControlRequest } from './control.ts';
+export { OUTBOUND_API, registerOutboundApi } from './outbound-api.ts';
 export { OutboundMetrics } from './outbound-metrics.ts';
 export { attemptPages, jobPages, loadJob, type PageLayout, type AttemptPages } from './pages.ts';
 export {

@@ -1,11 +1,10 @@
 // What Email2Fax keeps in Redis, apart from the actors: each submission (who sent what, when, to
 // whom; its rendered pages live sealed in the archive, never here), each job's final result and
 // call attempts, the durable result of every call execution (which the job's placeCall effect
-// waits for, wherever the call ran), and the report email's acceptance. Indexed by time for
+// waits for, wherever the call ran). Indexed by time for
 // `faxswitch outbound list`.
 import type { Redis } from 'ioredis';
 import type { CallOutcome, JobResult } from '../../actors/index.ts';
-import type { AcceptanceRecord, EmailAcceptance } from '../email/index.ts';
 
 export interface SubmissionRecord {
   readonly submissionId: string;
@@ -218,15 +217,6 @@ export class OutboundRecords {
   async attempts(jobId: string): Promise<CallAttempt[]> {
     const entries = await this.#redis.lrange(this.#attemptsKey(jobId), 0, -1);
     return entries.map((entry) => JSON.parse(entry) as CallAttempt);
-  }
-
-  /** Where the report email's acceptance is kept, so no retry sends it twice. */
-  reportAcceptance(jobId: string): AcceptanceRecord {
-    const key = `${this.#jobKey(jobId)}:report-accepted`;
-    return {
-      get: () => this.#get<EmailAcceptance>(key),
-      record: async (accepted) => void (await this.#redis.set(key, JSON.stringify(accepted))),
-    };
   }
 
   async #get<T>(key: string): Promise<T | undefined> {

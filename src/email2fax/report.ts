@@ -13,6 +13,7 @@ import { renderPreviewPng, writePdf } from '../documents/index.ts';
 import {
   composeStatusEmail,
   sendOnce,
+  type MailReceipts,
   type FaxJobReport,
   type SmtpRelay,
   type StatusEmailTemplates,
@@ -30,6 +31,8 @@ export interface ReportOptions {
   readonly host: ActorHost;
   readonly records: OutboundRecords;
   readonly archive: FaxArchive;
+  /** Where the mail server's receipt of each report is kept (one report per job). */
+  readonly receipts: MailReceipts;
   /** Undefined until a relay is configured: reports wait (retried) rather than being dropped. */
   readonly relay: SmtpRelay | undefined;
   readonly templates: StatusEmailTemplates;
@@ -81,7 +84,7 @@ export function registerReportEffects(options: ReportOptions): void {
     const { faxId: jobId } = params as { faxId: string };
     const outcome = await sendOnce({
       relay: options.relay,
-      acceptance: records.reportAcceptance(jobId),
+      receipt: options.receipts.slot(`fax-job-report:${jobId}`),
       now: clock,
       compose: () => composeReport(options, jobId),
       onAccepted: (sent) => {

@@ -6,13 +6,14 @@ import type { Redis } from 'ioredis';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Registry } from 'prom-client';
 import type { RetryPolicy } from '../../actors/index.ts';
-import { WorkQueue, type ActorHost } from '../../cluster/index.ts';
+import { WorkQueue, type ActorHost, type NodeApi } from '../../cluster/index.ts';
 import type { AccountStore } from '../accounts/index.ts';
 import type { FaxArchive } from '../archive/index.ts';
 import { DocumentRenderer } from '../documents/index.ts';
 import {
   compileStatusEmailTemplates,
   DEFAULT_STATUS_EMAIL_TEMPLATES,
+  MailReceipts,
   type SmtpRelay,
 } from '../email/index.ts';
 import type { MediaNode, T38SdpParams } from '../media/index.ts';
@@ -20,10 +21,10 @@ import type { Logger } from '../observability/index.ts';
 import { DestinationKnowledge, DestinationLocks, ExpiringLocks } from '../outbound/index.ts';
 import type { CallControl, TrunkConfig } from '../sip/index.ts';
 import { CallSignals } from './call-signals.ts';
-import { OutboundControl } from './control.ts';
 import { CallDispatcher } from './dispatch.ts';
 import { CallExecutor } from './executor.ts';
 import { startIntake, type IntakeSettings, type RunningIntake } from './intake.ts';
+import { registerOutboundApi } from './outbound-api.ts';
 import { OutboundMetrics } from './outbound-metrics.ts';
 import type { PageLayout } from './pages.ts';
 import { OutboundRecords } from './records.ts';
@@ -34,6 +35,8 @@ export interface Email2FaxOptions {
   readonly host: ActorHost;
   readonly redis: Redis;
   readonly nats: NatsConnection;
+  /** Where operators' requests to this node arrive (CLI submit and cancel). */
+  readonly api: NodeApi;
   /** Namespace of keys and subjects (the cluster's prefix). */
   readonly prefix: string;
   readonly nodeName: string;
@@ -75,7 +78,6 @@ export class Email2FaxService {
   readonly #renderer = new DocumentRenderer();
   readonly #submissions: FaxSubmissions;
   readonly #launcher: JobLauncher;
-  readonly #control: OutboundControl;
   #executor: CallExecutor | undefined;
   #intake: RunningIntake | undefined;
 
@@ -112,13 +114,6 @@ export class Email2FaxService {
       policy: options.policy,
       canDial: () => options.trunks.length > 0,
     });
-    this.#control = new OutboundControl({
-      nats,
-      prefix,
-      host,
-      launcher: this.#launcher,
-      records: this.#records,
-    });
 
     const dispatcher = new CallDispatcher({
       queue: this.#queue,
@@ -135,6 +130,7 @@ export class Email2FaxService {
       host,
       records: this.#records,
       archive,
+      receipts: new MailReceipts(redis, { namespace: prefix }),
       relay: options.relay,
       templates: compileStatusEmailTemplates(DEFAULT_STATUS_EMAIL_TEMPLATES),
       from: options.mailFrom,
@@ -154,7 +150,7 @@ export class Email2FaxService {
     return this.#executor?.activeCalls ?? 0;
   }
 
-  /** Starts taking calls from the queues, commands and mail. `calls`: this node's SIP. */
+  /** Starts taking calls from the queues, operators' requests and mail. `calls`: this node's SIP. */
   async start(calls: CallControl): Promise<void> {
     const options = this.#options;
     const logger = options.logger.child({ component: 'outbound' });
@@ -189,7 +185,7 @@ export class Email2FaxService {
     } else {
       logger.warn('no SIP trunk configured (FAXSWITCH_SIP_TRUNKS): outbound faxes are refused');
     }
-    this.#control.start();
+    registerOutboundApi(options.api, options.host, this.#launcher, this.#records);
     const submit = this.#launcher.submitThrough(this.#submissions);
     this.#intake = await startIntake(
       options.intake,
@@ -218,7 +214,6 @@ export class Email2FaxService {
   /** Stops taking mail and work; calls in progress get until `deadline` (ms) to finish. */
   async drain(deadline: number): Promise<void> {
     await this.#intake?.close();
-    this.#control.stop();
     await this.#executor?.stop(deadline);
     this.#signals.stop();
     await this.#renderer.close();

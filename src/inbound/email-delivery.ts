@@ -70,7 +70,7 @@ export function registerEmailDeliveryEffects(options: EmailDeliveryOptions): voi
     const { faxId } = params as { faxId: string };
     const outcome = await sendOnce({
       relay: options.relay,
-      acceptance: records.emailAcceptance(faxId),
+      receipt: records.emailReceipt(faxId),
       now: clock,
       compose: async () => {
         const record = await receivedRecord(records, faxId);

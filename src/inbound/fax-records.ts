@@ -5,7 +5,7 @@
 // Content (pages, documents) lives only in the encrypted archive; these records hold none.
 import type { Redis } from 'ioredis';
 import type { AttachmentFormat, Retention } from '../dids/index.ts';
-import type { AcceptanceRecord, EmailAcceptance } from '../email/index.ts';
+import type { MailReceipt, ReceiptSlot } from '../email/index.ts';
 
 export type InboundFaxStatus =
   /** The call is up; pages are kept as they are confirmed. */
@@ -124,15 +124,15 @@ export class FaxRecords {
     return values.flatMap((value) => (value === null ? [] : [JSON.parse(value) as InboundFaxRecord]));
   }
 
-  /** Where the mail server's acceptance of the fax's email is kept, apart, so no retry sends it again. */
-  emailAcceptance(faxId: string): AcceptanceRecord {
+  /** Where the mail server's receipt for the fax's email is kept, apart, so no retry sends it again. */
+  emailReceipt(faxId: string): ReceiptSlot {
     const key = this.#acceptedKey(faxId);
     return {
-      get: async () => {
+      find: async () => {
         const stored = await this.#redis.get(key);
-        return stored === null ? undefined : (JSON.parse(stored) as EmailAcceptance);
+        return stored === null ? undefined : (JSON.parse(stored) as MailReceipt);
       },
-      record: async (accepted) => void (await this.#redis.set(key, JSON.stringify(accepted))),
+      record: async (receipt) => void (await this.#redis.set(key, JSON.stringify(receipt))),
     };
   }
 

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Registry } from 'prom-client';
-import { ActorHost } from '../../cluster/index.ts';
+import { ActorHost, NodeApi } from '../../cluster/index.ts';
 import {
   FaxArchive,
   FileBlobStore,
@@ -67,7 +67,8 @@ export async function startFaxServices(deps: FaxServicesDeps): Promise<FaxServic
   const { config, logger } = deps;
   const callsDir = path.join(config.stateDir, 'calls');
   await prepareCallsDir(callsDir, logger);
-  const archive = await openArchive(config, logger);
+  await mkdir(config.archive.dir, { recursive: true, mode: 0o700 });
+  const archive = new FaxArchive(new FileBlobStore(config.archive.dir), archiveKeys(config, logger));
 
   // The host's own connection fails fast while Redis is away instead of queueing past a lease.
   const redis = new Redis(deps.redisUrl, {
@@ -137,10 +138,12 @@ export async function startFaxServices(deps: FaxServicesDeps): Promise<FaxServic
   });
 
   const trunks = trunksOf(config);
+  const api = new NodeApi(deps.nats, CLUSTER_PREFIX, logger.child({ component: 'api' }));
   const email2fax = new Email2FaxService({
     host,
     redis,
     nats: deps.nats,
+    api,
     prefix: CLUSTER_PREFIX,
     nodeName: config.nodeName,
     stateDir: config.stateDir,
@@ -206,6 +209,7 @@ export async function startFaxServices(deps: FaxServicesDeps): Promise<FaxServic
     await email2fax.start(sip.signalling);
   } catch (error) {
     await email2fax.drain(Date.now()).catch(() => undefined);
+    api.close();
     await sip?.close().catch(() => undefined);
     await host.stop();
     await media.stop();
@@ -236,6 +240,7 @@ export async function startFaxServices(deps: FaxServicesDeps): Promise<FaxServic
         await reception.callsEnded(callsDeadline + 2_000);
       }
       await outboundEnded;
+      api.close();
       await host.drain(Math.max(1_000, deadline - Date.now() - 500));
       await sipNode.close().catch(() => undefined);
       await media.stop();
@@ -259,12 +264,6 @@ function trunksOf(config: Config): TrunkConfig[] {
   return config.sip.trunks.map(({ password, ...trunk }) =>
     password === undefined ? trunk : { ...trunk, password: password.reveal() },
   );
-}
-
-/** The encrypted archive this configuration names (the node's, or the CLI's view of it). */
-export async function openArchive(config: Config, logger: Logger): Promise<FaxArchive> {
-  await mkdir(config.archive.dir, { recursive: true, mode: 0o700 });
-  return new FaxArchive(new FileBlobStore(config.archive.dir), archiveKeys(config, logger));
 }
 
 function archiveKeys(config: Config, logger: Logger): KeyRing {

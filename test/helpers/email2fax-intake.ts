@@ -17,6 +17,7 @@ import {
   compileStatusEmailTemplates,
   createSubmissionServer,
   DEFAULT_STATUS_EMAIL_TEMPLATES,
+  MailReceipts,
 } from '../../src/email/index.ts';
 import {
   CallDispatcher,
@@ -109,6 +110,7 @@ export async function startIntakeUnderTest(options: {
     host,
     records,
     archive,
+    receipts: new MailReceipts(redis, { namespace }),
     relay: undefined,
     templates: compileStatusEmailTemplates(DEFAULT_STATUS_EMAIL_TEMPLATES),
     from: `fax@${INTAKE_FAX_DOMAIN}`,

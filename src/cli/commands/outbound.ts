@@ -14,17 +14,16 @@ import { DocumentRenderer } from '../../documents/index.ts';
 import { queueFax } from '../../email/index.ts';
 import {
   FaxSubmissions,
+  OUTBOUND_API,
   OutboundRecords,
   reportActorId,
-  requestControl,
   type JobState,
 } from '../../email2fax/index.ts';
-import { CLUSTER_PREFIX, openArchive } from '../../switch/index.ts';
+import { CLUSTER_PREFIX } from '../../switch/index.ts';
+import { askNode, clusterArchive } from '../cluster-access.ts';
 import { UsageError, type CliCommand } from '../command.ts';
-import { withNats } from '../nats-connection.ts';
 import { parseListOptions, LIST_USAGE } from '../list-options.ts';
 import { withRedis } from '../redis-connection.ts';
-import { cliLogger } from './fax-common.ts';
 
 const submit: CliCommand = {
   path: ['outbound', 'submit'],
@@ -42,79 +41,76 @@ const submit: CliCommand = {
     'destination once the jobs are durable; a node must be running to take them.',
   ].join('\n'),
   run: (args, io) =>
-    withRedis((redis) =>
-      withNats(async (nats) => {
-        const { values, positionals } = parseArgs({
-          args: [...args],
-          options: {
-            to: { type: 'string', multiple: true },
-            account: { type: 'string' },
-            sender: { type: 'string' },
-            subject: { type: 'string' },
-            id: { type: 'string' },
+    withRedis(async (redis) => {
+      const { values, positionals } = parseArgs({
+        args: [...args],
+        options: {
+          to: { type: 'string', multiple: true },
+          account: { type: 'string' },
+          sender: { type: 'string' },
+          subject: { type: 'string' },
+          id: { type: 'string' },
+        },
+        allowPositionals: true,
+      });
+      if (positionals.length === 0) throw new UsageError('give at least one file to fax');
+      if (!values.to?.length || !values.account) throw new UsageError('--to and --account are required');
+      const config = loadConfig();
+      const accounts = new AccountStore(redis, { namespace: CLUSTER_PREFIX });
+      const account = await accounts.get(values.account);
+      if (!account?.active) {
+        io.err(`no active account ${values.account}`);
+        return 1;
+      }
+      const sender = values.sender ?? (await accounts.logins(account.id))[0]?.address;
+      if (!sender) throw new UsageError(`account ${account.id} has no login: give --sender`);
+      const renderer = new DocumentRenderer({ workers: 1 });
+      try {
+        const records = new OutboundRecords(redis, { namespace: CLUSTER_PREFIX });
+        const submissions = new FaxSubmissions({
+          renderer,
+          records,
+          archive: clusterArchive(),
+          settings: {
+            layout: { resolution: config.email2fax.resolution, paperSize: config.email2fax.paperSize },
+            maxPages: config.email2fax.maxPages,
+            defaultCallerId: config.email2fax.callerId,
           },
-          allowPositionals: true,
         });
-        if (positionals.length === 0) throw new UsageError('give at least one file to fax');
-        if (!values.to?.length || !values.account) throw new UsageError('--to and --account are required');
-        const config = loadConfig();
-        const accounts = new AccountStore(redis, { namespace: CLUSTER_PREFIX });
-        const account = await accounts.get(values.account);
-        if (!account?.active) {
-          io.err(`no active account ${values.account}`);
-          return 1;
-        }
-        const sender = values.sender ?? (await accounts.logins(account.id))[0]?.address;
-        if (!sender) throw new UsageError(`account ${account.id} has no login: give --sender`);
-        const renderer = new DocumentRenderer({ workers: 1 });
-        try {
-          const records = new OutboundRecords(redis, { namespace: CLUSTER_PREFIX });
-          const submissions = new FaxSubmissions({
-            renderer,
-            records,
-            archive: await openArchive(config, cliLogger()),
-            settings: {
-              layout: { resolution: config.email2fax.resolution, paperSize: config.email2fax.paperSize },
-              maxPages: config.email2fax.maxPages,
-              defaultCallerId: config.email2fax.callerId,
+        const { jobIds, pages } = await queueFax(
+          {
+            accounts,
+            preflight: (documents, owner) => submissions.preflight(documents, owner),
+            submit: async (submission, prepared) => {
+              const { record, alreadyAccepted } = await submissions.store(submission, prepared);
+              const { jobIds: spawned } = await askNode<{ jobIds: string[] }>(OUTBOUND_API.spawn, {
+                submissionId: record.submissionId,
+              });
+              return { jobIds: spawned, alreadyAccepted };
             },
-          });
-          const { jobIds, pages } = await queueFax(
-            {
-              accounts,
-              preflight: (documents, owner) => submissions.preflight(documents, owner),
-              submit: async (submission, prepared) => {
-                const { record, alreadyAccepted } = await submissions.store(submission, prepared);
-                const spawned = await requestControl(nats, CLUSTER_PREFIX, {
-                  op: 'spawn',
-                  submissionId: record.submissionId,
-                });
-                return { jobIds: spawned, alreadyAccepted };
-              },
-            },
-            {
-              account,
-              sender,
-              numbers: values.to,
-              subject: values.subject ?? '',
-              messageId: `<cli-${values.id ?? randomUUID()}@${config.mail.faxDomain}>`,
-              receivedAtMs: Date.now(),
-              documents: positionals.map((file) => ({
-                name: path.basename(file),
-                contentType: 'application/octet-stream',
-                content: readFileSync(file),
-                source: 'attachment' as const,
-              })),
-            },
-          );
-          io.out(`queued ${jobIds.length} fax job(s) of ${pages} page(s)`);
-          for (const jobId of jobIds) io.out(jobId);
-          return 0;
-        } finally {
-          await renderer.close();
-        }
-      }),
-    ),
+          },
+          {
+            account,
+            sender,
+            numbers: values.to,
+            subject: values.subject ?? '',
+            messageId: `<cli-${values.id ?? randomUUID()}@${config.mail.faxDomain}>`,
+            receivedAtMs: Date.now(),
+            documents: positionals.map((file) => ({
+              name: path.basename(file),
+              contentType: 'application/octet-stream',
+              content: readFileSync(file),
+              source: 'attachment' as const,
+            })),
+          },
+        );
+        io.out(`queued ${jobIds.length} fax job(s) of ${pages} page(s)`);
+        for (const jobId of jobIds) io.out(jobId);
+        return 0;
+      } finally {
+        await renderer.close();
+      }
+    }),
 };
 
 interface JobView {
@@ -238,14 +234,13 @@ const cancel: CliCommand = {
   path: ['outbound', 'cancel'],
   summary: 'cancel an outbound fax job (a call in progress is hung up; confirmed pages stay sent)',
   usage: 'usage: faxswitch outbound cancel <job id>',
-  run: (args, io) =>
-    withNats(async (nats) => {
-      const [jobId, ...rest] = args;
-      if (!jobId || rest.length > 0) throw new UsageError('expected exactly one job id');
-      await requestControl(nats, CLUSTER_PREFIX, { op: 'cancel', jobId });
-      io.out(`cancel requested for ${jobId}`);
-      return 0;
-    }),
+  run: async (args, io) => {
+    const [jobId, ...rest] = args;
+    if (!jobId || rest.length > 0) throw new UsageError('expected exactly one job id');
+    await askNode(OUTBOUND_API.cancel, { jobId });
+    io.out(`cancel requested for ${jobId}`);
+    return 0;
+  },
 };
 
 export const outboundCommands: readonly CliCommand[] = [submit, list, show, cancel];
