@@ -153,6 +153,8 @@ describe('Email2Fax survives kill -9 of the node that owns a job', () => {
         calls: { fromPage: number; node: string; outcome: { kind: string } }[];
       };
       expect(shown.status).toBe('sent');
+      // The dead node's work item came back after AckWait, published under the old epoch: dropped.
+      expect(peer.output()).toMatch(/"msg":"dropping call work of an earlier owner of the job"/);
       expect(shown.calls.at(-1)).toMatchObject({
         fromPage: confirmedBefore + 1,
         node: 'fax-b',
