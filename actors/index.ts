@@ -22,6 +22,8 @@ export {
   DEFAULT_RETRY_POLICY,
   type RetryPolicy,
   type CallOutcome,
+  type PlaceCallParams,
+  type ReportParams,
   type RetryDecision,
   type JobResult,
   type Transport,

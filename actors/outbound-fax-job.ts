@@ -186,7 +186,7 @@ function decisionFor(context: OutboundFaxJobContext, event: OutboundFaxJobEvent)
   return decideAfterCall(context, event.output as CallOutcome);
 }
 
-type PlaceCallParams = {
+export type PlaceCallParams = {
   jobId: string;
   attempt: number;
   destination: string;
@@ -200,7 +200,7 @@ type PlaceCallParams = {
   maxBitRate: number;
 };
 
-type ReportParams = {
+export type ReportParams = {
   jobId: string;
   result: JobResult;
   pagesConfirmed: number;

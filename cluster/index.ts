@@ -45,6 +45,7 @@ export {
 export { type ClusterLogger, silentLogger } from './logger.ts';
 export { rendezvousWinner } from './membership.ts';
 export { reachableStates, roundTrip, type ReachableState } from './compat.ts';
+export { scriptLibrary, ScriptRunner, type ScriptLibrary, type ScriptArg } from './scripts.ts';
 export {
   WorkQueue,
   type WorkQueueOptions,

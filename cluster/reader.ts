@@ -11,6 +11,8 @@ export interface ActorView {
   readonly machine: string;
   readonly version: number;
   readonly seq: number;
+  /** The fencing epoch of the actor's latest owner: outside resources refuse work of older epochs. */
+  readonly epoch: number;
   readonly status: ActorStatus;
   readonly owner: string | undefined;
   readonly value: unknown;
@@ -33,6 +35,7 @@ export function toView(stored: StoredActor): ActorView {
     machine: stored.machine,
     version: stored.version,
     seq: stored.seq,
+    epoch: stored.epoch,
     status: stored.status,
     owner: stored.owner,
     value: snapshot.value,

@@ -1,8 +1,9 @@
-// Loads the Lua scripts in cluster/lua (one per file, `<verbNoun>-<numKeys>.lua`) into Redis as
-// functions named `<verbNoun>_<hash of the file>`, so a node only ever calls the exact code it ships
-// with: during a rolling deploy old and new nodes call different names and never each other's code.
-// Functions persist in the AOF, but a replaced or flushed server may lack them: a missing function
-// is loaded again and the call retried once.
+// Loads a folder of Lua scripts (one per file, `<verbNoun>-<numKeys>.lua`) into Redis as one
+// function library whose functions are named `<verbNoun>_<hash of the file>`, so a node only ever
+// calls the exact code it ships with: during a rolling deploy old and new nodes call different names
+// and never each other's code. The cluster's own scripts live in cluster/lua; other modules load
+// their folders the same way (`scriptLibrary(dir, name)`). Functions persist in the AOF, but a
+// replaced or flushed server may lack them: a missing function is loaded again and the call retried.
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -26,14 +27,18 @@ export interface ScriptLibrary {
 
 export type ScriptVerb = 'claimActor' | 'commitStep' | 'renewLease' | 'releaseLease' | 'beatHeart';
 
-let cached: ScriptLibrary | undefined;
+const cached = new Map<string, ScriptLibrary>();
 
-/** Reads every script file once and builds the function library text. */
-export function scriptLibrary(): ScriptLibrary {
-  if (cached) return cached;
+/**
+ * Reads every script file of `dir` once and builds the function library text. `libraryName` names
+ * the library (with the hash of its files appended), so folders of different modules never collide.
+ */
+export function scriptLibrary(dir = LUA_DIR, libraryName = 'faxswitch'): ScriptLibrary {
+  const known = cached.get(dir);
+  if (known) return known;
   const scripts = new Map<string, ScriptDefinition>();
   const parts: string[] = [];
-  const files = readdirSync(LUA_DIR)
+  const files = readdirSync(dir)
     .filter((file) => file.endsWith('.lua'))
     .sort();
   const hashAll = createHash('sha1');
@@ -41,28 +46,30 @@ export function scriptLibrary(): ScriptLibrary {
     const match = FILE_NAME.exec(file);
     if (!match?.[1] || !match[2])
       throw new Error(`Lua script file '${file}' is not named <verbNoun>-<numKeys>.lua`);
-    const body = readFileSync(path.join(LUA_DIR, file), 'utf8');
+    const body = readFileSync(path.join(dir, file), 'utf8');
     const hash = createHash('sha1').update(body).digest('hex').slice(0, 12);
     hashAll.update(file).update(body);
     const functionName = `${match[1]}_${hash}`;
     scripts.set(match[1], { verb: match[1], numKeys: Number(match[2]), functionName });
     parts.push(`redis.register_function('${functionName}', function(KEYS, ARGV)\n${body}\nend)`);
   }
-  const name = `faxswitch_${hashAll.digest('hex').slice(0, 12)}`;
-  cached = { name, code: `#!lua name=${name}\n${parts.join('\n')}`, scripts };
-  return cached;
+  const name = `${libraryName}_${hashAll.digest('hex').slice(0, 12)}`;
+  const library = { name, code: `#!lua name=${name}\n${parts.join('\n')}`, scripts };
+  cached.set(dir, library);
+  return library;
 }
 
 export type ScriptArg = string | number;
 
-/** Calls the cluster's scripts on one Redis connection. */
-export class ScriptRunner {
+/** Calls one library's scripts (by default the cluster's) on one Redis connection. */
+export class ScriptRunner<Verb extends string = ScriptVerb> {
   readonly #redis: Redis;
-  readonly #library = scriptLibrary();
+  readonly #library: ScriptLibrary;
   #loaded = false;
 
-  constructor(redis: Redis) {
+  constructor(redis: Redis, library: ScriptLibrary = scriptLibrary()) {
     this.#redis = redis;
+    this.#library = library;
   }
 
   async load(): Promise<void> {
@@ -74,7 +81,7 @@ export class ScriptRunner {
     this.#loaded = true;
   }
 
-  async run(verb: ScriptVerb, keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown> {
+  async run(verb: Verb, keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown> {
     if (!this.#loaded) await this.load();
     const call = (): Promise<unknown> => this.#redis.fcall(...this.#fcallArgs(verb, keys, args));
     try {
@@ -87,17 +94,12 @@ export class ScriptRunner {
   }
 
   /** Queues a call on a pipeline (benchmarks and batched lease renewals). Load first. */
-  queue(
-    pipeline: ChainableCommander,
-    verb: ScriptVerb,
-    keys: readonly string[],
-    args: readonly ScriptArg[],
-  ): void {
+  queue(pipeline: ChainableCommander, verb: Verb, keys: readonly string[], args: readonly ScriptArg[]): void {
     pipeline.fcall(...this.#fcallArgs(verb, keys, args));
   }
 
   #fcallArgs(
-    verb: ScriptVerb,
+    verb: Verb,
     keys: readonly string[],
     args: readonly ScriptArg[],
   ): [string, number, ...ScriptArg[]] {

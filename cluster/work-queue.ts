@@ -65,7 +65,8 @@ export class WorkQueue {
     this.#log = options.logger ?? silentLogger;
   }
 
-  /** Creates or updates the stream and one durable consumer per trunk. Idempotent. */
+  /** Creates or updates the stream and one durable consumer per trunk. Idempotent; a trunk whose
+   * channels changed since the last deploy gets its consumer's limits updated. */
   async ensure(): Promise<void> {
     const { stream, trunks, ackWaitMs } = this.#options;
     const jsm = await jetstreamManager(this.#options.nats);
@@ -83,14 +84,20 @@ export class WorkQueue {
       await jsm.streams.add(config);
     }
     for (const [trunk, limits] of Object.entries(trunks)) {
-      await jsm.consumers.add(stream, {
-        durable_name: trunk,
-        filter_subject: `${stream}.${trunk}`,
-        ack_policy: AckPolicy.Explicit,
+      const changeable = {
         ack_wait: nanos(ackWaitMs),
         max_ack_pending: limits.maxInFlight,
         max_deliver: this.#options.maxDeliver ?? -1,
-      });
+      };
+      const existing = await jsm.consumers.info(stream, trunk).catch(() => undefined);
+      if (existing) await jsm.consumers.update(stream, trunk, changeable);
+      else
+        await jsm.consumers.add(stream, {
+          durable_name: trunk,
+          filter_subject: `${stream}.${trunk}`,
+          ack_policy: AckPolicy.Explicit,
+          ...changeable,
+        });
     }
   }
 

@@ -25,6 +25,8 @@ export interface RunningNode {
   readonly natsUrl: string;
   /** Where this node takes SIP calls. */
   readonly sip: { readonly host: string; readonly port: number };
+  /** Where this node takes Email2Fax mail. */
+  readonly smtp: FaxServices['smtp'];
   /** Graceful shutdown: stop taking work, close clients, stop private servers. */
   stop(): Promise<void>;
 }
@@ -119,7 +121,7 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
     const printable = (url: string): string => redactUrl(new URL(url));
     logger.info(
       { http: http.url, redis: printable(redisUrl), nats: printable(natsUrl), stateDir: config.stateDir },
-      `faxswitch node ${config.nodeName} listening on ${http.url} (health ${http.url}/healthz, readiness ${http.url}/readyz), SIP on ${fax.sip.host}:${fax.sip.port}`,
+      `faxswitch node ${config.nodeName} listening on ${http.url} (health ${http.url}/healthz, readiness ${http.url}/readyz), SIP on ${fax.sip.host}:${fax.sip.port}${smtpText(fax.smtp)}`,
     );
 
     return {
@@ -128,6 +130,7 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
       redisUrl,
       natsUrl,
       sip: fax.sip,
+      smtp: fax.smtp,
       async stop() {
         if (stopping) return;
         stopping = true;
@@ -150,6 +153,16 @@ export async function startNode(config: Config, logger: Logger): Promise<Running
     lock?.release();
     throw error;
   }
+}
+
+function smtpText(smtp: FaxServices['smtp']): string {
+  const at = (address: { host: string; port: number } | undefined): string | undefined =>
+    address && `${address.host}:${address.port}`;
+  const parts = [
+    smtp.submission && `submission ${at(smtp.submission)}`,
+    smtp.mx && `MX ${at(smtp.mx)}`,
+  ].filter(Boolean);
+  return parts.length > 0 ? `, Email2Fax SMTP ${parts.join(', ')}` : '';
 }
 
 /** Runs a node until SIGTERM/SIGINT; resolves to the process exit code. */

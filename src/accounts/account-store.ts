@@ -22,6 +22,16 @@ export interface Account {
   readonly allowedSenders: readonly string[];
   /** When set, MX senders must put this PIN in the subject (`[PIN 1234]`). */
   readonly pin?: string;
+  /** The calling number and station id (TSI) the far end sees; the node's default when absent. */
+  readonly callerId?: string;
+  /** Lead every fax with a cover page (from, to, subject, pages, date). */
+  readonly coverPage?: boolean;
+}
+
+/** A submission login as operators see it (never the hash). */
+export interface LoginSummary {
+  readonly address: string;
+  readonly accountId: string;
 }
 
 export class AccountNotFoundError extends TerminalError {}
@@ -51,12 +61,21 @@ export class AccountStore {
   #senderKey(addressOrDomain: string): string {
     return `${this.#prefix}:mx-sender:${addressOrDomain.toLowerCase()}`;
   }
+  get #accountIndex(): string {
+    return `${this.#prefix}:accounts`;
+  }
+  #accountLoginsKey(id: string): string {
+    return `${this.#prefix}:account:${id}:logins`;
+  }
 
   /** Creates or replaces an account's settings (logins are managed separately). */
   async save(account: Account): Promise<void> {
     if (!ACCOUNT_ID.test(account.id)) throw new TerminalError(`'${account.id}' is not a valid account id`);
     const previous = await this.get(account.id);
-    const pipeline = this.#redis.multi().set(this.#accountKey(account.id), JSON.stringify(account));
+    const pipeline = this.#redis
+      .multi()
+      .set(this.#accountKey(account.id), JSON.stringify(account))
+      .sadd(this.#accountIndex, account.id);
     for (const sender of previous?.allowedSenders ?? []) pipeline.del(this.#senderKey(sender));
     for (const sender of account.allowedSenders) pipeline.set(this.#senderKey(sender), account.id);
     await pipeline.exec();
@@ -67,21 +86,48 @@ export class AccountStore {
     return stored === null ? undefined : (JSON.parse(stored) as Account);
   }
 
+  /** Every account, by id. */
+  async list(): Promise<Account[]> {
+    const ids = (await this.#redis.smembers(this.#accountIndex)).sort();
+    if (ids.length === 0) return [];
+    const values = await this.#redis.mget(ids.map((id) => this.#accountKey(id)));
+    return values.flatMap((value) => (value === null ? [] : [JSON.parse(value) as Account]));
+  }
+
   async setLogin(accountId: string, address: string, password: string): Promise<void> {
     if (!(await this.get(accountId))) throw new AccountNotFoundError(`no account '${accountId}'`);
     const passwordHash = await hashPassword(password);
-    await this.#redis.set(this.#loginKey(address), JSON.stringify({ accountId, passwordHash }));
+    const previous = await this.#loginOf(address);
+    const multi = this.#redis.multi();
+    if (previous && previous.accountId !== accountId)
+      multi.srem(this.#accountLoginsKey(previous.accountId), address.toLowerCase());
+    await multi
+      .set(this.#loginKey(address), JSON.stringify({ accountId, passwordHash }))
+      .sadd(this.#accountLoginsKey(accountId), address.toLowerCase())
+      .exec();
   }
 
   async removeLogin(address: string): Promise<void> {
-    await this.#redis.del(this.#loginKey(address));
+    const login = await this.#loginOf(address);
+    const multi = this.#redis.multi().del(this.#loginKey(address));
+    if (login) multi.srem(this.#accountLoginsKey(login.accountId), address.toLowerCase());
+    await multi.exec();
+  }
+
+  /** The submission logins of an account. */
+  async logins(accountId: string): Promise<LoginSummary[]> {
+    const addresses = (await this.#redis.smembers(this.#accountLoginsKey(accountId))).sort();
+    return addresses.map((address) => ({ address, accountId }));
+  }
+
+  async #loginOf(address: string): Promise<{ accountId: string; passwordHash: string } | undefined> {
+    const stored = await this.#redis.get(this.#loginKey(address));
+    return stored === null ? undefined : (JSON.parse(stored) as { accountId: string; passwordHash: string });
   }
 
   /** The active account that `address` logs in to with `password`, or undefined. */
   async authenticate(address: string, password: string): Promise<Account | undefined> {
-    const stored = await this.#redis.get(this.#loginKey(address));
-    const login =
-      stored === null ? undefined : (JSON.parse(stored) as { accountId: string; passwordHash: string });
+    const login = await this.#loginOf(address);
     const valid = await verifyPassword(password, login?.passwordHash ?? DECOY_HASH);
     if (!login || !valid) return undefined;
     const account = await this.get(login.accountId);

@@ -4,6 +4,7 @@ export {
   AccountNotFoundError,
   UsageLimitError,
   type Account,
+  type LoginSummary,
   type UsageLimits,
 } from './account-store.ts';
 export {

@@ -2,7 +2,9 @@
 // values with units in their names. The only place the environment is read.
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, EnvReader, type Environment, type HostPort, type Secret } from './env-reader.ts';
+import type { RetryPolicy } from '../../actors/index.ts';
+import { parseTrunkConfigs, SipConfigError, type TrunkConfig } from '../sip/index.ts';
+import { ConfigError, EnvReader, Secret, type Environment, type HostPort } from './env-reader.ts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -18,6 +20,9 @@ export interface ClusterTimings {
   readonly nodeDeadAfterMs: number;
 }
 
+/** A carrier trunk as configured: its password never prints (`faxswitch config`, logs). */
+export type ConfiguredTrunk = Omit<TrunkConfig, 'password'> & { readonly password?: Secret };
+
 /** SIP signalling: an embedded drachtio-compatible server, or a real drachtio-server beside the node. */
 export interface SipSettings {
   /** Where the embedded server takes SIP (UDP and TCP); its address is announced in Contact. */
@@ -28,6 +33,8 @@ export interface SipSettings {
   readonly unknownDidStatus: 404 | 480 | 603;
   /** Seconds a caller is asked to wait (Retry-After) when the node is full. */
   readonly retryAfterSeconds: number;
+  /** Carriers outbound faxes are dialled through, in the order they are tried. */
+  readonly trunks: readonly ConfiguredTrunk[];
 }
 
 /** RTP/UDPTL media: the address SDP announces, the UDP port range and the node's channel cap. */
@@ -66,6 +73,36 @@ export interface MailSettings {
   readonly webhookSecret: Secret | undefined;
 }
 
+/** Email2Fax: the SMTP intake, how messages become fax pages, and how outbound jobs retry. */
+export interface Email2FaxSettings {
+  /** Submission (STARTTLS + AUTH); undefined when switched off. */
+  readonly submissionListen: HostPort | undefined;
+  /** MX (SPF/DKIM/DMARC-checked senders); undefined when switched off. */
+  readonly mxListen: HostPort | undefined;
+  /** The name the SMTP services greet with. */
+  readonly smtpHostname: string;
+  readonly maxMessageBytes: number;
+  readonly maxRecipients: number;
+  /** Connections beyond this get 421 and try again later. */
+  readonly maxClients: number;
+  /** PEM certificate and key for STARTTLS; undefined: a self-signed pair made in the state dir. */
+  readonly tlsCertFile: string | undefined;
+  readonly tlsKeyFile: string | undefined;
+  /** DNS servers (`host` or `host:port`) for SPF/DKIM/DMARC; empty: the system's. */
+  readonly dnsServers: readonly string[];
+  readonly resolution: 'standard' | 'fine';
+  readonly paperSize: 'a4' | 'letter';
+  /** Pages of one fax, all attachments together. */
+  readonly maxPages: number;
+  /** Calling number and station id for accounts that name none. */
+  readonly callerId: string;
+  /** Outbound calls per trunk this node runs at once (at most the trunk's channels). */
+  readonly slotsPerTrunk: number;
+  readonly retry: RetryPolicy;
+  /** How long what worked for a number (T.38 or audio, speed, ECM) is remembered. */
+  readonly destinationMemoryMs: number;
+}
+
 export interface Config {
   /** Stable name of this node (the pod name on Kubernetes). */
   readonly nodeName: string;
@@ -84,6 +121,7 @@ export interface Config {
   readonly media: MediaSettings;
   readonly archive: ArchiveSettings;
   readonly mail: MailSettings;
+  readonly email2fax: Email2FaxSettings;
 }
 
 /** Every variable the node reads, with what it means; the README's table is generated from this. */
@@ -121,6 +159,35 @@ export const ENVIRONMENT_VARIABLES = {
   FAXSWITCH_DKIM_DOMAIN: 'DKIM signing domain (with FAXSWITCH_DKIM_SELECTOR and FAXSWITCH_DKIM_KEY_FILE)',
   FAXSWITCH_DKIM_SELECTOR: 'DKIM selector',
   FAXSWITCH_DKIM_KEY_FILE: 'PEM file of the DKIM private key',
+  FAXSWITCH_SIP_TRUNKS:
+    'JSON array of outbound trunks [{"name","proxy","username","password","codecs","t38Policy","maxChannels","callsPerSecond","setupTimeoutMs","answerTimeoutMs"}]; none: no outbound faxes',
+  FAXSWITCH_SMTP_SUBMISSION_LISTEN:
+    'Email2Fax submission (STARTTLS + AUTH), host:port or off; default 127.0.0.1:2587',
+  FAXSWITCH_SMTP_MX_LISTEN: 'Email2Fax MX (SPF/DKIM/DMARC senders), host:port or off; default 127.0.0.1:2525',
+  FAXSWITCH_SMTP_HOSTNAME: 'name the SMTP services greet with; default the fax domain',
+  FAXSWITCH_SMTP_TLS_CERT_FILE:
+    'PEM certificate for STARTTLS (with FAXSWITCH_SMTP_TLS_KEY_FILE); default a self-signed one in the state dir',
+  FAXSWITCH_SMTP_TLS_KEY_FILE: 'PEM private key for STARTTLS',
+  FAXSWITCH_SMTP_MAX_MESSAGE_MB: 'largest message the intake takes (552 beyond); default 25',
+  FAXSWITCH_SMTP_MAX_RECIPIENTS: 'fax numbers per message; default 50',
+  FAXSWITCH_SMTP_MAX_CLIENTS: 'SMTP connections at once (421 beyond); default 100',
+  FAXSWITCH_DNS_SERVERS:
+    'DNS servers for SPF/DKIM/DMARC, comma-separated host[:port]; default the system resolver',
+  FAXSWITCH_FAX_RESOLUTION: 'outbound page resolution: standard or fine (default)',
+  FAXSWITCH_FAX_PAPER: 'outbound paper size: a4 (default) or letter',
+  FAXSWITCH_FAX_MAX_PAGES: 'pages of one outbound fax; default 350',
+  FAXSWITCH_CALLER_ID:
+    'calling number and station id of outbound faxes whose account names none; default anonymous',
+  FAXSWITCH_OUTBOUND_SLOTS: 'outbound calls per trunk this node runs at once; default FAXSWITCH_MAX_CHANNELS',
+  FAXSWITCH_RETRY_BUSY: 'wait before redialling a busy number; default 180s',
+  FAXSWITCH_RETRY_NO_ANSWER: 'wait before redialling a number that did not answer; default 300s',
+  FAXSWITCH_RETRY_PROTOCOL_ERROR: 'wait after a failed or dropped fax; default 60s',
+  FAXSWITCH_RETRY_CONGESTION: 'wait after carrier congestion without Retry-After; default 60s',
+  FAXSWITCH_MAX_TRIES: 'connected calls before a job gives up; default 3',
+  FAXSWITCH_MAX_DIALS: 'dial attempts before a job gives up; default 12',
+  FAXSWITCH_MAX_PAGE_FAILURES: 'failures on the same page before a job gives up; default 3',
+  FAXSWITCH_JOB_KILL_AFTER: 'time after submission when a job gives up; default 3h',
+  FAXSWITCH_DESTINATION_MEMORY: 'how long what worked for a number is remembered; default 720h',
   FAXSWITCH_WEBHOOK_SECRET:
     'secret that signs DID webhook notifications (X-Faxswitch-Signature); unsigned when unset',
 } as const;
@@ -152,6 +219,7 @@ export function loadConfig(env: Environment = process.env): Config {
       unknownDidStatus: Number(read.oneOf('FAXSWITCH_UNKNOWN_DID_STATUS', ['404', '480', '603'], '404')) as
         404 | 480 | 603,
       retryAfterSeconds: 30,
+      trunks: trunkSettings(read),
     },
     media: {
       address: read.string('FAXSWITCH_MEDIA_ADDRESS', sipListen.host),
@@ -175,10 +243,89 @@ export function loadConfig(env: Environment = process.env): Config {
       dkim: dkimSettings(read),
       webhookSecret: read.optionalSecret('FAXSWITCH_WEBHOOK_SECRET'),
     },
+    email2fax: email2faxSettings(read, faxDomain),
   };
   read.assertValid();
   assertCoherent(config);
   return config;
+}
+
+function trunkSettings(read: EnvReader): ConfiguredTrunk[] {
+  const json = read.optionalString('FAXSWITCH_SIP_TRUNKS');
+  if (json === undefined) return [];
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (error) {
+    // The text may hold passwords: say where it broke, never what it says.
+    read.problem(
+      `FAXSWITCH_SIP_TRUNKS is not valid JSON (${(error as Error).message.replace(/".*"/g, '…')})`,
+    );
+    return [];
+  }
+  try {
+    return parseTrunkConfigs(value, 'FAXSWITCH_SIP_TRUNKS').map(({ password, ...trunk }) => ({
+      ...trunk,
+      ...(password === undefined ? {} : { password: new Secret(password) }),
+    }));
+  } catch (error) {
+    if (!(error instanceof SipConfigError)) throw error;
+    read.problem(error.message);
+    return [];
+  }
+}
+
+const MINUTE_MS = 60_000;
+
+function email2faxSettings(read: EnvReader, faxDomain: string): Email2FaxSettings {
+  const retry = (name: string, fallbackMs: number): number =>
+    read.durationMs(name, fallbackMs, { minMs: 100, maxMs: 24 * 60 * MINUTE_MS });
+  const certFile = read.optionalString('FAXSWITCH_SMTP_TLS_CERT_FILE');
+  const keyFile = read.optionalString('FAXSWITCH_SMTP_TLS_KEY_FILE');
+  if ((certFile === undefined) !== (keyFile === undefined))
+    read.problem(
+      'FAXSWITCH_SMTP_TLS_CERT_FILE and FAXSWITCH_SMTP_TLS_KEY_FILE go together: set both or neither',
+    );
+  return {
+    submissionListen: read.optionalHostPort('FAXSWITCH_SMTP_SUBMISSION_LISTEN', {
+      host: '127.0.0.1',
+      port: 2587,
+    }),
+    mxListen: read.optionalHostPort('FAXSWITCH_SMTP_MX_LISTEN', { host: '127.0.0.1', port: 2525 }),
+    smtpHostname: read.domain('FAXSWITCH_SMTP_HOSTNAME', faxDomain),
+    maxMessageBytes: read.integer('FAXSWITCH_SMTP_MAX_MESSAGE_MB', 25, { min: 1, max: 500 }) * 1024 * 1024,
+    maxRecipients: read.integer('FAXSWITCH_SMTP_MAX_RECIPIENTS', 50, { min: 1, max: 1_000 }),
+    maxClients: read.integer('FAXSWITCH_SMTP_MAX_CLIENTS', 100, { min: 1, max: 100_000 }),
+    tlsCertFile: certFile,
+    tlsKeyFile: keyFile,
+    dnsServers: read.list('FAXSWITCH_DNS_SERVERS', /^[A-Za-z0-9.:[\]-]+$/, 'host or host:port'),
+    resolution: read.oneOf('FAXSWITCH_FAX_RESOLUTION', ['standard', 'fine'], 'fine'),
+    paperSize: read.oneOf('FAXSWITCH_FAX_PAPER', ['a4', 'letter'], 'a4'),
+    maxPages: read.integer('FAXSWITCH_FAX_MAX_PAGES', 350, { min: 1, max: 10_000 }),
+    callerId: read.string('FAXSWITCH_CALLER_ID', 'anonymous'),
+    slotsPerTrunk: read.integer(
+      'FAXSWITCH_OUTBOUND_SLOTS',
+      read.integer('FAXSWITCH_MAX_CHANNELS', 500, { min: 1, max: 10_000 }),
+      { min: 1, max: 10_000 },
+    ),
+    retry: {
+      busyRetryMs: retry('FAXSWITCH_RETRY_BUSY', 3 * MINUTE_MS),
+      noAnswerRetryMs: retry('FAXSWITCH_RETRY_NO_ANSWER', 5 * MINUTE_MS),
+      protocolErrorRetryMs: retry('FAXSWITCH_RETRY_PROTOCOL_ERROR', MINUTE_MS),
+      congestionRetryMs: retry('FAXSWITCH_RETRY_CONGESTION', MINUTE_MS),
+      maxTries: read.integer('FAXSWITCH_MAX_TRIES', 3, { min: 1, max: 100 }),
+      maxDials: read.integer('FAXSWITCH_MAX_DIALS', 12, { min: 1, max: 1_000 }),
+      maxFailuresOnSamePage: read.integer('FAXSWITCH_MAX_PAGE_FAILURES', 3, { min: 1, max: 100 }),
+      killAfterMs: read.durationMs('FAXSWITCH_JOB_KILL_AFTER', 180 * MINUTE_MS, {
+        minMs: MINUTE_MS,
+        maxMs: 30 * 24 * 60 * MINUTE_MS,
+      }),
+    },
+    destinationMemoryMs: read.durationMs('FAXSWITCH_DESTINATION_MEMORY', 720 * 60 * MINUTE_MS, {
+      minMs: MINUTE_MS,
+      maxMs: 365 * 24 * 60 * MINUTE_MS,
+    }),
+  };
 }
 
 function dkimSettings(read: EnvReader): MailSettings['dkim'] {

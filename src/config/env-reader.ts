@@ -152,6 +152,21 @@ export class EnvReader {
     return { host: match[1] ?? (match[2] || '0.0.0.0'), port };
   }
 
+  /** Like hostPort, or `off` for a service that is switched off. */
+  optionalHostPort(name: string, fallback: HostPort): HostPort | undefined {
+    return this.#raw(name)?.toLowerCase() === 'off' ? undefined : this.hostPort(name, fallback);
+  }
+
+  /** A comma-separated list whose every item matches `item`; empty when unset. */
+  list(name: string, item: RegExp, described: string): string[] {
+    const raw = this.#raw(name);
+    if (raw === undefined) return [];
+    const items = raw.split(',').map((part) => part.trim());
+    return items.every((part) => item.test(part))
+      ? items
+      : this.#fail(name, raw, `a comma-separated list of ${described}`, []);
+  }
+
   optionalInteger(name: string, range: { min: number; max: number }): number | undefined {
     return this.#raw(name) === undefined ? undefined : this.integer(name, range.min, range);
   }

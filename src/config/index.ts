@@ -9,6 +9,8 @@ export {
   type MediaSettings,
   type ArchiveSettings,
   type MailSettings,
+  type Email2FaxSettings,
+  type ConfiguredTrunk,
   type LogLevel,
 } from './config.ts';
 export {

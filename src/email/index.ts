@@ -22,13 +22,18 @@ export {
   createSubmissionServer,
   createMxServer,
   faxDocumentsOf,
+  queueFax,
   senderIsVerified,
+  type FaxRequest,
   type FaxDocument,
   type FaxSubmission,
   type IntakePorts,
+  type Preflight,
+  type SubmitResult,
   type SmtpIntakeOptions,
 } from './smtp-intake.ts';
 export { smtpReplyFor, type SmtpReply } from './smtp-reply.ts';
+export { sendOnce, type SendOnceOptions } from './send-once.ts';
 export {
   composeStatusEmail,
   compileStatusEmailTemplates,
@@ -40,4 +45,4 @@ export {
   type StatusEmailTemplates,
 } from './status-email.ts';
 export { encryptEmail, checkPublicKey, InvalidPublicKeyError } from './pgp-mime.ts';
-export { MailReceipts, type MailReceipt } from './mail-receipts.ts';
+export { MailReceipts, type MailReceipt, type ReceiptSlot } from './mail-receipts.ts';

@@ -11,6 +11,12 @@ export interface MailReceipt {
   readonly at: number;
 }
 
+/** The receipt of one message: where `sendOnce` looks before sending and writes after. */
+export interface ReceiptSlot {
+  find(): Promise<MailReceipt | undefined>;
+  record(receipt: MailReceipt): Promise<void>;
+}
+
 export class MailReceipts {
   readonly #redis: Redis;
   readonly #prefix: string;
@@ -27,5 +33,10 @@ export class MailReceipts {
   async find(key: string): Promise<MailReceipt | undefined> {
     const stored = await this.#redis.get(`${this.#prefix}:${key}`);
     return stored === null ? undefined : (JSON.parse(stored) as MailReceipt);
+  }
+
+  /** The receipt of the message under `key`. */
+  slot(key: string): ReceiptSlot {
+    return { find: () => this.find(key), record: (receipt) => this.record(key, receipt) };
   }
 }

@@ -37,12 +37,23 @@ export interface FaxSubmission {
   readonly pages: number;
 }
 
-export interface IntakePorts {
+/** What the preflight found: at least the page count; the submit port gets the whole of it back. */
+export interface Preflight {
+  readonly pages: number;
+}
+
+export interface SubmitResult {
+  readonly jobIds: readonly string[];
+  /** The same message was accepted before (a client retrying after a lost 250): no new jobs. */
+  readonly alreadyAccepted: boolean;
+}
+
+export interface IntakePorts<Prepared extends Preflight = Preflight> {
   readonly accounts: AccountStore;
   /** Renders or counts the pages; throws a typed error naming the document that cannot be faxed. */
-  readonly preflight: (documents: readonly FaxDocument[]) => Promise<{ pages: number }>;
+  readonly preflight: (documents: readonly FaxDocument[], account: Account) => Promise<Prepared>;
   /** Stores the jobs durably; resolves only when they survive a crash. */
-  readonly submit: (submission: FaxSubmission) => Promise<{ jobIds: readonly string[] }>;
+  readonly submit: (submission: FaxSubmission, prepared: Prepared) => Promise<SubmitResult>;
   readonly now: () => number;
   /** DNS for SPF/DKIM/DMARC; the system resolver when absent. */
   readonly resolver?: DNSResolver;
@@ -141,11 +152,11 @@ export function senderIsVerified(result: AuthenticateResult, fromDomain: string)
   return alignedDkim || alignedSpf;
 }
 
-class Intake {
+class Intake<Prepared extends Preflight> {
   readonly #options: SmtpIntakeOptions;
-  readonly #ports: IntakePorts;
+  readonly #ports: IntakePorts<Prepared>;
 
-  constructor(options: SmtpIntakeOptions, ports: IntakePorts) {
+  constructor(options: SmtpIntakeOptions, ports: IntakePorts<Prepared>) {
     this.#options = options;
     this.#ports = ports;
   }
@@ -183,33 +194,16 @@ class Intake {
     sender: string,
     recipients: readonly string[],
   ): Promise<string> {
-    const destinations = recipients.map((address) =>
-      checkDestination(faxNumberOf(address, this.#options.faxDomain), account.dialPlan),
-    );
-    const documents = faxDocumentsOf(mail);
-    if (documents.length === 0) {
-      throw new IntakeRefusal(554, '5.6.1', 'nothing to fax: the message has no text and no attachments');
-    }
-    const { pages } = await this.#ports.preflight(documents);
     const receivedAtMs = this.#ports.now();
-    const usage = { faxes: destinations.length, pages: pages * destinations.length };
-    await this.#ports.accounts.reserveUsage(account, usage, receivedAtMs);
-    let jobIds: readonly string[];
-    try {
-      ({ jobIds } = await this.#ports.submit({
-        accountId: account.id,
-        sender,
-        recipients: destinations,
-        subject: mail.subject ?? '',
-        messageId: mail.messageId ?? `<${receivedAtMs}.${raw.length}@${this.#options.hostname}>`,
-        receivedAtMs,
-        documents,
-        pages,
-      }));
-    } catch (error) {
-      await this.#ports.accounts.releaseUsage(account, usage, receivedAtMs);
-      throw error;
-    }
+    const { jobIds, pages } = await queueFax(this.#ports, {
+      account,
+      sender,
+      numbers: recipients.map((address) => faxNumberOf(address, this.#options.faxDomain)),
+      subject: mail.subject ?? '',
+      messageId: mail.messageId ?? `<${receivedAtMs}.${raw.length}@${this.#options.hostname}>`,
+      receivedAtMs,
+      documents: faxDocumentsOf(mail),
+    });
     return `2.6.0 queued ${jobIds.length} fax job(s) of ${pages} page(s): ${jobIds.join(' ')}`;
   }
 
@@ -236,6 +230,58 @@ class Intake {
   }
 }
 
+/** A request to fax documents from an account, however it arrived (a message, the CLI). */
+export interface FaxRequest {
+  readonly account: Account;
+  readonly sender: string;
+  /** Numbers as people wrote them; normalised with the account's dial plan. */
+  readonly numbers: readonly string[];
+  readonly subject: string;
+  readonly messageId: string;
+  readonly receivedAtMs: number;
+  readonly documents: readonly FaxDocument[];
+}
+
+/**
+ * The one path from a request to durable jobs: the dial plan, the preflight, the usage limits
+ * (reserved all or nothing, given back if the jobs are not stored or were stored before), submit.
+ */
+export async function queueFax<Prepared extends Preflight>(
+  ports: Pick<IntakePorts<Prepared>, 'accounts' | 'preflight' | 'submit'>,
+  request: FaxRequest,
+): Promise<{ jobIds: readonly string[]; pages: number }> {
+  const { account, receivedAtMs } = request;
+  const destinations = request.numbers.map((number) => checkDestination(number, account.dialPlan));
+  if (request.documents.length === 0) {
+    throw new IntakeRefusal(554, '5.6.1', 'nothing to fax: the message has no text and no attachments');
+  }
+  const prepared = await ports.preflight(request.documents, account);
+  const { pages } = prepared;
+  const usage = { faxes: destinations.length, pages: pages * destinations.length };
+  await ports.accounts.reserveUsage(account, usage, receivedAtMs);
+  try {
+    const submitted = await ports.submit(
+      {
+        accountId: account.id,
+        sender: request.sender,
+        recipients: destinations,
+        subject: request.subject,
+        messageId: request.messageId,
+        receivedAtMs,
+        documents: request.documents,
+        pages,
+      },
+      prepared,
+    );
+    // A client retrying after a lost 250: its jobs exist and were counted the first time.
+    if (submitted.alreadyAccepted) await ports.accounts.releaseUsage(account, usage, receivedAtMs);
+    return { jobIds: submitted.jobIds, pages };
+  } catch (error) {
+    await ports.accounts.releaseUsage(account, usage, receivedAtMs);
+    throw error;
+  }
+}
+
 async function parseAccepted(stream: SMTPServerDataStream): Promise<{ raw: Buffer; mail: ParsedMail }> {
   const raw = await readMessage(stream);
   if (stream.sizeExceeded) throw new IntakeRefusal(552, '5.3.4', 'message too large');
@@ -243,7 +289,10 @@ async function parseAccepted(stream: SMTPServerDataStream): Promise<{ raw: Buffe
 }
 
 /** The submission service (port 587): STARTTLS, AUTH, sender = login. */
-export function createSubmissionServer(options: SmtpIntakeOptions, ports: IntakePorts): SMTPServer {
+export function createSubmissionServer<Prepared extends Preflight>(
+  options: SmtpIntakeOptions,
+  ports: IntakePorts<Prepared>,
+): SMTPServer {
   const intake = new Intake(options, ports);
   return new SMTPServer({
     ...intake.baseOptions(),
@@ -308,7 +357,10 @@ export function createSubmissionServer(options: SmtpIntakeOptions, ports: Intake
 }
 
 /** The MX service (port 25): no login; senders proven by SPF/DKIM/DMARC and allowed by an account. */
-export function createMxServer(options: SmtpIntakeOptions, ports: IntakePorts): SMTPServer {
+export function createMxServer<Prepared extends Preflight>(
+  options: SmtpIntakeOptions,
+  ports: IntakePorts<Prepared>,
+): SMTPServer {
   const intake = new Intake(options, ports);
   return new SMTPServer({
     ...intake.baseOptions(),

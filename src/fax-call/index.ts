@@ -14,6 +14,7 @@ export {
   type DialRequest,
   type FaxStationOptions,
   type SipFaxOutcome,
+  type StationDecision,
   type StationFax,
   type StationSettings,
 } from './sip-fax.ts';

@@ -36,6 +36,8 @@ export interface StationFax {
   readonly events?: FaxChannelEvents;
   /** The whole call, waiting included. */
   readonly timeoutMs: number;
+  /** Aborting drops the call at once, the way a line fails (tests of resumed faxes). */
+  readonly signal?: AbortSignal;
 }
 
 export interface DialRequest extends StationFax {
@@ -59,7 +61,7 @@ export class FaxStation {
   readonly #node: SipNode;
   readonly #media: MediaNode;
   readonly #options: FaxStationOptions;
-  #answering: ((offer: InboundOffer) => StationFax | undefined) | undefined;
+  #answering: StationDecision | undefined;
   #calls = 0;
 
   private constructor(node: SipNode, media: MediaNode, options: FaxStationOptions) {
@@ -148,7 +150,7 @@ export class FaxStation {
         await leg.finished();
         throw error;
       }
-      const outcome = await finishBy(leg, deadline);
+      const outcome = await finishBy(leg, deadline, request.signal);
       await leg.hangup();
       return outcome;
     } finally {
@@ -157,12 +159,13 @@ export class FaxStation {
   }
 
   /**
-   * Answers calls: `decide` returns the fax to receive, or undefined to refuse (486 busy). Each
-   * received fax's outcome goes to `onOutcome`; a call that could not be set up goes to `onError`.
+   * Answers calls: `decide` returns the fax to receive, or undefined to refuse (486 busy); it may
+   * take its time (a slow answer). Each received fax's outcome goes to `onOutcome`; a call that
+   * could not be set up goes to `onError`.
    */
   answer(
-    decide: (offer: InboundOffer) => StationFax | undefined,
-    onOutcome: (outcome: SipFaxOutcome) => void,
+    decide: StationDecision,
+    onOutcome: (outcome: SipFaxOutcome, offer: InboundOffer) => void,
     onError: (error: Error) => void,
   ): void {
     this.#answering = decide;
@@ -171,7 +174,7 @@ export class FaxStation {
       offer: async (offer) => {
         const audio = parseAudioMedia(offer.sdp);
         if (!audio) return { kind: 'reject', status: 488, reason: 'G.711 audio required' };
-        const fax = decide(offer);
+        const fax = await decide(offer);
         if (!fax) return { kind: 'reject', status: 486 };
         this.#calls += 1;
         try {
@@ -194,9 +197,9 @@ export class FaxStation {
         if (this.#options.t38) void leg.offerT38();
         void (async () => {
           try {
-            const outcome = await finishBy(leg, Date.now() + fax.timeoutMs);
+            const outcome = await finishBy(leg, Date.now() + fax.timeoutMs, fax.signal);
             await leg.hangup(BYE_GRACE_MS);
-            onOutcome({ ...outcome, caller: offer.caller });
+            onOutcome({ ...outcome, caller: offer.caller }, offer);
           } finally {
             this.#calls -= 1;
           }
@@ -226,6 +229,11 @@ export class FaxStation {
     };
   }
 }
+
+/** Which fax to receive on an offered call; undefined refuses it (486 busy). */
+export type StationDecision = (
+  offer: InboundOffer,
+) => StationFax | undefined | Promise<StationFax | undefined>;
 
 export type StationSettings = Omit<FaxStationOptions, 'maxCalls' | 'proxy' | 'answers'>;
 
@@ -288,12 +296,16 @@ async function beforeDeadline<T>(promise: Promise<T>, deadline: number, what: st
   }
 }
 
-/** The fax's outcome; past the deadline the fax is stopped (T.30 reports the drop). */
-async function finishBy(leg: FaxCallLeg, deadline: number): Promise<FaxCallOutcome> {
-  const timer = setTimeout(() => leg.abort(), Math.max(0, deadline - Date.now()));
+/** The fax's outcome; past the deadline or on `signal` the fax is stopped (T.30 reports the drop). */
+async function finishBy(leg: FaxCallLeg, deadline: number, signal?: AbortSignal): Promise<FaxCallOutcome> {
+  const abort = (): void => leg.abort();
+  const timer = setTimeout(abort, Math.max(0, deadline - Date.now()));
+  signal?.addEventListener('abort', abort, { once: true });
+  if (signal?.aborted) abort();
   try {
     return await leg.finished();
   } finally {
     clearTimeout(timer);
+    signal?.removeEventListener('abort', abort);
   }
 }

@@ -13,8 +13,7 @@ import { readTiff, renderPreviewPng, writePdf, writeTiff, type DecodedFaxPage } 
 import {
   composeFaxEmail,
   encryptEmail,
-  SmtpPermanentError,
-  SmtpTemporaryError,
+  sendOnce,
   type FaxEmailAttachment,
   type FaxEmailTemplates,
   type SmtpRelay,
@@ -69,38 +68,28 @@ export function registerEmailDeliveryEffects(options: EmailDeliveryOptions): voi
 
   host.registerEffect(FAX_EMAIL_DELIVERY, 'sendFaxEmail', async ({ params }): Promise<SendOutcome> => {
     const { faxId } = params as { faxId: string };
-    const accepted = await records.emailAccepted(faxId);
-    if (accepted) return { kind: 'accepted', ...accepted };
-    if (!options.relay) {
-      metrics.emails.inc({ result: 'temporary' });
-      return { kind: 'temporary', reply: 'no mail relay is configured (FAXSWITCH_SMTP_RELAY)', at: clock() };
-    }
-    const record = await receivedRecord(records, faxId);
-    const message = record.pgpPublicKey
-      ? encryptedMessage(options, record, await archive.get(documentObjectId(faxId, 'pgp')))
-      : composeMessage(options, record, await storedDocuments(archive, record));
-    try {
-      const sent = await options.relay.send(message);
-      const outcome = { messageId: sent.messageId, response: sent.response, at: clock() };
-      await records.recordEmailAccepted(faxId, outcome);
-      metrics.emails.inc({ result: 'accepted' });
-      logger.info(
-        { faxId, messageId: sent.messageId, recipients: sent.accepted.length, refused: sent.rejected },
-        'fax email accepted by the mail server',
-      );
-      return { kind: 'accepted', ...outcome };
-    } catch (error) {
-      if (error instanceof SmtpPermanentError) {
-        metrics.emails.inc({ result: 'permanent' });
-        return { kind: 'permanent', reply: error.message, at: clock() };
-      }
-      if (error instanceof SmtpTemporaryError) {
-        metrics.emails.inc({ result: 'temporary' });
-        logger.warn({ faxId, reply: error.message }, 'fax email deferred; will retry');
-        return { kind: 'temporary', reply: error.message, at: clock() };
-      }
-      throw error;
-    }
+    const outcome = await sendOnce({
+      relay: options.relay,
+      receipt: records.emailReceipt(faxId),
+      now: clock,
+      compose: async () => {
+        const record = await receivedRecord(records, faxId);
+        return record.pgpPublicKey
+          ? encryptedMessage(options, record, await archive.get(documentObjectId(faxId, 'pgp')))
+          : composeMessage(options, record, await storedDocuments(archive, record));
+      },
+      onAccepted: (sent) => {
+        metrics.emails.inc({ result: 'accepted' });
+        logger.info(
+          { faxId, messageId: sent.messageId, recipients: sent.accepted.length, refused: sent.rejected },
+          'fax email accepted by the mail server',
+        );
+      },
+    });
+    if (outcome.kind !== 'accepted') metrics.emails.inc({ result: outcome.kind });
+    if (outcome.kind === 'temporary')
+      logger.warn({ faxId, reply: outcome.reply }, 'fax email deferred; will retry');
+    return outcome;
   });
 
   host.registerEffect(FAX_EMAIL_DELIVERY, 'recordResult', async ({ params }) => {

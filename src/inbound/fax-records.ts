@@ -5,6 +5,7 @@
 // Content (pages, documents) lives only in the encrypted archive; these records hold none.
 import type { Redis } from 'ioredis';
 import type { AttachmentFormat, Retention } from '../dids/index.ts';
+import type { MailReceipt, ReceiptSlot } from '../email/index.ts';
 
 export type InboundFaxStatus =
   /** The call is up; pages are kept as they are confirmed. */
@@ -52,13 +53,6 @@ export interface InboundFaxRecord {
   };
   /** Content was deleted (retention, or delete-after-delivery). */
   readonly purgedAt?: number;
-}
-
-/** What the mail server said when it took a fax's email. */
-export interface EmailAcceptance {
-  readonly messageId: string;
-  readonly response: string;
-  readonly at: number;
 }
 
 export class FaxRecords {
@@ -130,14 +124,16 @@ export class FaxRecords {
     return values.flatMap((value) => (value === null ? [] : [JSON.parse(value) as InboundFaxRecord]));
   }
 
-  /** The mail server accepted the fax's email: kept apart so no retry can send it again. */
-  async recordEmailAccepted(faxId: string, accepted: EmailAcceptance): Promise<void> {
-    await this.#redis.set(this.#acceptedKey(faxId), JSON.stringify(accepted));
-  }
-
-  async emailAccepted(faxId: string): Promise<EmailAcceptance | undefined> {
-    const stored = await this.#redis.get(this.#acceptedKey(faxId));
-    return stored === null ? undefined : (JSON.parse(stored) as EmailAcceptance);
+  /** Where the mail server's receipt for the fax's email is kept, apart, so no retry sends it again. */
+  emailReceipt(faxId: string): ReceiptSlot {
+    const key = this.#acceptedKey(faxId);
+    return {
+      find: async () => {
+        const stored = await this.#redis.get(key);
+        return stored === null ? undefined : (JSON.parse(stored) as MailReceipt);
+      },
+      record: async (receipt) => void (await this.#redis.set(key, JSON.stringify(receipt))),
+    };
   }
 
   #acceptedKey(faxId: string): string {

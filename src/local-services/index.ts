@@ -14,6 +14,7 @@ export {
   NoRunningNodeError,
   type NodeEndpoints,
 } from './endpoints.ts';
+export { selfSignedCertificate, type SelfSignedCertificate } from './self-signed-certificate.ts';
 export { lockStateDir, StateDirInUseError, type StateDirLock } from './state-dir-lock.ts';
 export {
   createLocalRedis,

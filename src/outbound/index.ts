@@ -1,3 +1,5 @@
-// Outbound faxing across the cluster: what works per destination, and one call per number at a time.
+// Outbound faxing across the cluster: what works per destination, one call per number at a time,
+// and the expiring locks both that and call executions are built on.
 export { DestinationKnowledge, type DestinationSettings } from './destination-knowledge.ts';
-export { DestinationLocks, type DestinationLease } from './destination-lock.ts';
+export { DestinationLocks } from './destination-lock.ts';
+export { ExpiringLocks, type HeldLock } from './expiring-lock.ts';

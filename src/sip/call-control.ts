@@ -91,6 +91,9 @@ export interface DialRequest {
   /** Our offer; a function gets the trunk so it can pick that trunk's codecs. */
   readonly sdp: string | ((trunk: TrunkInfo) => string);
   readonly job?: FaxJobTag;
+  /** Dial through this trunk only, without failover: the caller chooses trunks itself (a
+   * cluster-wide work queue per trunk caps its channels). Default: every trunk in order. */
+  readonly trunk?: string;
   readonly headers?: Readonly<Record<string, string>>;
   readonly onProvisional?: (provisional: Provisional) => void;
   /** Aborting sends CANCEL. */

@@ -29,6 +29,15 @@ export class MediaRefusedError extends TerminalError {}
 /** Any other 4xx/6xx. */
 export class CallRejectedError extends TerminalError {}
 
+/**
+ * Whether a failed call says something about the carrier rather than the callee: a 5xx, no
+ * response at all (408 from our set-up timer), or no free channel. Another trunk may succeed;
+ * the callee's answers (busy, bad number, …) would be the same on any trunk.
+ */
+export function isTrunkFailure(error: unknown): boolean {
+  return error instanceof CongestionError || (error instanceof NoAnswerError && error.wire.sip === 408);
+}
+
 /** Parses Retry-After (seconds, optional comment/params) into milliseconds. */
 export function retryAfterMsFrom(header: string | undefined): number | undefined {
   if (header === undefined) return undefined;

@@ -26,6 +26,7 @@ export {
   MediaRefusedError,
   NoAnswerError,
   errorForStatus,
+  isTrunkFailure,
   retryAfterMsFrom,
 } from './errors.ts';
 export { isSessionRefresh, offersT38, sdpOrigin } from './sdp.ts';

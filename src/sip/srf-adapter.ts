@@ -18,7 +18,7 @@ import {
   type PeerOfferDecision,
   type T38Policy,
 } from './call-control.ts';
-import { CongestionError, errorForStatus, retryAfterMsFrom } from './errors.ts';
+import { CongestionError, errorForStatus, isTrunkFailure, retryAfterMsFrom } from './errors.ts';
 import { isSessionRefresh, offersT38 } from './sdp.ts';
 import { TrunkPool, type TrunkConfig, type TrunkLease } from './trunks.ts';
 
@@ -225,7 +225,13 @@ export class SrfSignalling implements CallControl {
     if (request.signal?.aborted === true) {
       throw errorForStatus({ status: 487, reason: 'Request Terminated (aborted before dialling)' });
     }
-    const tried = new Set<string>();
+    const only = request.trunk;
+    if (only !== undefined && !this.#trunks.names.includes(only))
+      throw new CongestionError(`no trunk named '${only}' is configured on this node`, {
+        wire: { sip: 503 },
+      });
+    const excluded = new Set(only === undefined ? [] : this.#trunks.names.filter((name) => name !== only));
+    const tried = new Set(excluded);
     let lastFailure: Error | undefined;
     for (;;) {
       const lease = this.#trunks.lease(tried);
@@ -247,7 +253,7 @@ export class SrfSignalling implements CallControl {
     if (lastFailure !== undefined) throw lastFailure;
     throw new CongestionError('every trunk is at its channel or calls-per-second limit', {
       wire: { sip: 503 },
-      retryAfterMs: this.#trunks.msUntilCapacity(new Set()),
+      retryAfterMs: this.#trunks.msUntilCapacity(excluded),
     });
   }
 
@@ -368,7 +374,7 @@ export class SrfSignalling implements CallControl {
       ),
       cause: error,
     });
-    return new TrunkAttemptFailed(outcome, (status >= 500 && status < 600) || status === 408);
+    return new TrunkAttemptFailed(outcome, isTrunkFailure(outcome));
   }
 }
 

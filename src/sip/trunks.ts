@@ -53,6 +53,11 @@ export class TrunkPool {
     return this.#trunks.length;
   }
 
+  /** Trunk names in configured order. */
+  get names(): string[] {
+    return this.#trunks.map((trunk) => trunk.name);
+  }
+
   channelsInUse(name: string): number {
     return this.#inUse.get(name) ?? 0;
   }

@@ -1,7 +1,8 @@
 // The fax services of one node, assembled from configuration: the actor host that runs every fax's
 // machine, the media workers, SIP (embedded server or a drachtio-server), the encrypted archive, the
-// mail relay, and Fax2Email on top. Start order matters: the host runs before SIP takes a call, so
-// every answered call has its actor; shutdown goes the other way and lets calls in progress finish.
+// mail relay, and Fax2Email and Email2Fax on top. Start order matters: effects are registered and
+// the host runs before SIP takes a call (every answered call has its actor) and before Email2Fax
+// takes mail or queued calls; shutdown goes the other way and lets calls in progress finish.
 import { readFileSync } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -9,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Registry } from 'prom-client';
-import { ActorHost } from '../../cluster/index.ts';
+import { ActorHost, NodeApi } from '../../cluster/index.ts';
 import {
   FaxArchive,
   FileBlobStore,
@@ -17,9 +18,11 @@ import {
   parseKeyRing,
   type KeyRing,
 } from '../archive/index.ts';
+import { AccountStore } from '../accounts/index.ts';
 import type { Config } from '../config/index.ts';
 import { DidRegistry } from '../dids/index.ts';
 import { compileFaxEmailTemplates, DEFAULT_FAX_EMAIL_TEMPLATES, SmtpRelay } from '../email/index.ts';
+import { Email2FaxService } from '../email2fax/index.ts';
 import {
   FaxReception,
   FaxRecords,
@@ -31,8 +34,8 @@ import {
 } from '../inbound/index.ts';
 import { DEFAULT_T38_PARAMS, MediaNode } from '../media/index.ts';
 import type { Logger } from '../observability/index.ts';
-import { startSipNode, type SipNode } from '../sip/index.ts';
-import { faxEmailDelivery, inboundFaxCall } from '../workflows/index.ts';
+import { startSipNode, type SipNode, type TrunkConfig } from '../sip/index.ts';
+import { faxEmailDelivery, faxJobReport, inboundFaxCall, outboundFaxJob } from '../workflows/index.ts';
 
 /** The namespace of every Redis key and NATS subject of this deployment. */
 export const CLUSTER_PREFIX = 'faxswitch';
@@ -50,6 +53,11 @@ export interface FaxServices {
   readonly host: ActorHost;
   /** Where SIP is taken: the embedded server's address, or the drachtio-server's. */
   readonly sip: { readonly host: string; readonly port: number };
+  /** Where Email2Fax takes mail (undefined: that service is off). */
+  readonly smtp: {
+    readonly submission: { readonly host: string; readonly port: number } | undefined;
+    readonly mx: { readonly host: string; readonly port: number } | undefined;
+  };
   isReady(): boolean;
   /** Graceful: refuse new calls, let calls finish (up to most of `graceMs`), hand actors to peers. */
   drain(graceMs: number): Promise<void>;
@@ -77,7 +85,7 @@ export async function startFaxServices(deps: FaxServicesDeps): Promise<FaxServic
     nats: deps.nats,
     prefix: CLUSTER_PREFIX,
     nodeName: config.nodeName,
-    machines: [inboundFaxCall, faxEmailDelivery],
+    machines: [inboundFaxCall, faxEmailDelivery, outboundFaxJob, faxJobReport],
     ...config.cluster,
     logger: logger.child({ component: 'actors' }),
   });
@@ -129,6 +137,47 @@ export async function startFaxServices(deps: FaxServicesDeps): Promise<FaxServic
     logger: logger.child({ component: 'fax-email' }),
   });
 
+  const trunks = trunksOf(config);
+  const api = new NodeApi(deps.nats, CLUSTER_PREFIX, logger.child({ component: 'api' }));
+  const email2fax = new Email2FaxService({
+    host,
+    redis,
+    nats: deps.nats,
+    api,
+    prefix: CLUSTER_PREFIX,
+    nodeName: config.nodeName,
+    stateDir: config.stateDir,
+    faxDomain: config.mail.faxDomain,
+    mailFrom: config.mail.from,
+    accounts: new AccountStore(redis, { namespace: CLUSTER_PREFIX }),
+    archive,
+    relay,
+    trunks,
+    intake: {
+      submission: config.email2fax.submissionListen,
+      mx: config.email2fax.mxListen,
+      hostname: config.email2fax.smtpHostname,
+      maxMessageBytes: config.email2fax.maxMessageBytes,
+      maxRecipients: config.email2fax.maxRecipients,
+      maxClients: config.email2fax.maxClients,
+      certFile: config.email2fax.tlsCertFile,
+      keyFile: config.email2fax.tlsKeyFile,
+      dnsServers: config.email2fax.dnsServers,
+    },
+    layout: { resolution: config.email2fax.resolution, paperSize: config.email2fax.paperSize },
+    maxPages: config.email2fax.maxPages,
+    defaultCallerId: config.email2fax.callerId,
+    policy: config.email2fax.retry,
+    slotsPerTrunk: config.email2fax.slotsPerTrunk,
+    destinationMemoryMs: config.email2fax.destinationMemoryMs,
+    media,
+    mediaAddress: config.media.address,
+    t38: DEFAULT_T38_PARAMS,
+    callsDir,
+    logger,
+    metrics: deps.metrics,
+  });
+
   let sip: SipNode | undefined;
   const sweeper = new RetentionSweeper(records, archive, logger.child({ component: 'retention' }));
   try {
@@ -151,13 +200,17 @@ export async function startFaxServices(deps: FaxServicesDeps): Promise<FaxServic
               sipTcpPort: config.sip.listen.port,
             },
           },
-      trunks: [],
+      trunks,
       inbound: reception.policy(),
       logger: logger.child({ component: 'sip' }),
     });
     sip.signalling.onInbound(reception);
     sweeper.start(RETENTION_SWEEP_MS);
+    await email2fax.start(sip.signalling);
   } catch (error) {
+    await email2fax.drain(Date.now()).catch(() => undefined);
+    api.close();
+    await sip?.close().catch(() => undefined);
     await host.stop();
     await media.stop();
     redis.disconnect();
@@ -172,6 +225,7 @@ export async function startFaxServices(deps: FaxServicesDeps): Promise<FaxServic
   return {
     host,
     sip: sipAddress,
+    smtp: { submission: email2fax.intake?.submission, mx: email2fax.intake?.mx },
     isReady: () => host.isReady(),
     async drain(graceMs) {
       const deadline = Date.now() + graceMs;
@@ -179,11 +233,14 @@ export async function startFaxServices(deps: FaxServicesDeps): Promise<FaxServic
       sweeper.stop();
       // Calls keep most of the grace time; the rest hands actors over and closes connections.
       const callsDeadline = deadline - Math.min(5_000, graceMs * 0.4);
+      const outboundEnded = email2fax.drain(callsDeadline);
       if (!(await reception.callsEnded(callsDeadline))) {
         logger.warn({ calls: reception.activeCalls }, 'hanging up calls still in progress at shutdown');
         reception.hangUpAll();
         await reception.callsEnded(callsDeadline + 2_000);
       }
+      await outboundEnded;
+      api.close();
       await host.drain(Math.max(1_000, deadline - Date.now() - 500));
       await sipNode.close().catch(() => undefined);
       await media.stop();
@@ -200,6 +257,13 @@ async function prepareCallsDir(dir: string, logger: Logger): Promise<void> {
   for (const file of leftovers) await rm(path.join(dir, file), { force: true });
   if (leftovers.length > 0)
     logger.info({ files: leftovers.length }, 'removed page files of interrupted calls');
+}
+
+/** The configured trunks as SIP takes them: here, and only here, passwords leave their Secret. */
+function trunksOf(config: Config): TrunkConfig[] {
+  return config.sip.trunks.map(({ password, ...trunk }) =>
+    password === undefined ? trunk : { ...trunk, password: password.reveal() },
+  );
 }
 
 function archiveKeys(config: Config, logger: Logger): KeyRing {

@@ -3,6 +3,7 @@ export {
   outboundFaxJob,
   inboundFaxCall,
   faxEmailDelivery,
+  faxJobReport,
   campaign,
   campaignRecipient,
   FAX_MACHINES,

@@ -38,6 +38,16 @@ export const faxEmailDelivery = defineMachine({
   nextDeadline: faxEmailDeliveryDeadline,
 });
 
+/** An outbound job's report to its sender: the same outbox as a received fax's email (its `faxId`
+ * is the job id), under its own name so its effects are the report's. */
+export const faxJobReport = defineMachine({
+  name: 'fax-job-report',
+  version: 1,
+  logic: faxEmailDeliveryMachine,
+  effects: ['buildDocuments', 'sendFaxEmail', 'deleteContent', 'recordResult'],
+  nextDeadline: faxEmailDeliveryDeadline,
+});
+
 export const campaign = defineMachine({
   name: 'campaign',
   version: 1,
@@ -58,6 +68,7 @@ export const FAX_MACHINES: readonly MachineDefinition[] = [
   outboundFaxJob,
   inboundFaxCall,
   faxEmailDelivery,
+  faxJobReport,
   campaign,
   campaignRecipient,
 ];

@@ -22,16 +22,13 @@ const GEOMETRY: Record<FaxResolution, { dpi: string; height: number }> = {
 let dir: string | undefined;
 const made = new Map<string, string>();
 
-/** A `pages`-page text document as TIFF G4, 1728 px wide, at the given resolution. */
-export function faxDocument(resolution: FaxResolution, pages = 3): string {
-  const key = `${resolution}-${pages}`;
-  const existing = made.get(key);
-  if (existing) return existing;
+/** The PostScript of a `pages`-page text document whose pages differ from each other. */
+function postScript(key: string, title: string, pages: number): string {
   dir ??= makeTempDir('faxswitch-docs-');
   const ps = path.join(dir, `${key}.ps`);
   const lines: string[] = ['%!PS', '/Helvetica findfont 22 scalefont setfont'];
   for (let p = 1; p <= pages; p++) {
-    lines.push(`72 740 moveto (faxswitch test page ${p} of ${pages}, ${resolution}) show`);
+    lines.push(`72 740 moveto (faxswitch test page ${p} of ${pages}, ${title}) show`);
     for (let i = 0; i < 24; i++)
       lines.push(
         `${72 + ((i * 7 + p * 13) % 40)} ${700 - i * 26} moveto (Line ${i}: the quick brown fox ${p * 100 + i} jumps over the lazy dog) show`,
@@ -39,7 +36,37 @@ export function faxDocument(resolution: FaxResolution, pages = 3): string {
     lines.push('showpage');
   }
   writeFileSync(ps, lines.join('\n'));
-  const out = path.join(dir, `${key}.tif`);
+  return ps;
+}
+
+/** A `pages`-page text document as an A4 PDF (ghostscript's pdfwrite), as a mail client attaches it. */
+export function faxPdf(pages: number): string {
+  const key = `pdf-${pages}`;
+  const existing = made.get(key);
+  if (existing) return existing;
+  const ps = postScript(key, 'PDF', pages);
+  const out = path.join(dir!, `${key}.pdf`);
+  execFileSync('gs', [
+    '-q',
+    '-dNOPAUSE',
+    '-dBATCH',
+    '-dSAFER',
+    '-sDEVICE=pdfwrite',
+    '-sPAPERSIZE=a4',
+    `-sOutputFile=${out}`,
+    ps,
+  ]);
+  made.set(key, out);
+  return out;
+}
+
+/** A `pages`-page text document as TIFF G4, 1728 px wide, at the given resolution. */
+export function faxDocument(resolution: FaxResolution, pages = 3): string {
+  const key = `${resolution}-${pages}`;
+  const existing = made.get(key);
+  if (existing) return existing;
+  const ps = postScript(key, resolution, pages);
+  const out = path.join(dir!, `${key}.tif`);
   const g = GEOMETRY[resolution];
   execFileSync('gs', [
     '-q',

@@ -51,7 +51,11 @@ export interface FaxNode extends NodeProcess {
 
 let nextMediaBase = 40_000 + Math.floor(Math.random() * 50) * 400;
 
-export async function startFaxNode(cluster: FaxCluster, name: string): Promise<FaxNode> {
+export async function startFaxNode(
+  cluster: FaxCluster,
+  name: string,
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<FaxNode> {
   const sipPort = await findFreePort('127.0.0.1');
   const mediaBase = nextMediaBase;
   nextMediaBase = nextMediaBase + 400 > 64_000 ? 40_000 : nextMediaBase + 400;
@@ -61,6 +65,20 @@ export async function startFaxNode(cluster: FaxCluster, name: string): Promise<F
     FAXSWITCH_SIP_LISTEN: `127.0.0.1:${sipPort}`,
     FAXSWITCH_MEDIA_PORTS: `${mediaBase}-${mediaBase + 399}`,
     FAXSWITCH_MAX_CHANNELS: '20',
+    // Email2Fax listens on free ports unless a test asks for it (SMTP_*_LISTEN in extraEnv).
+    FAXSWITCH_SMTP_SUBMISSION_LISTEN: '127.0.0.1:0',
+    FAXSWITCH_SMTP_MX_LISTEN: '127.0.0.1:0',
+    ...extraEnv,
   });
   return { ...node, name, sipUri: (number) => `sip:${number}@127.0.0.1:${sipPort}` };
+}
+
+/** The ports a node's Email2Fax SMTP services took (from its start-up log). */
+export function smtpPorts(node: NodeProcess): { submission: number; mx: number } {
+  for (const line of node.output().split('\n')) {
+    if (!line.includes('"Email2Fax started"')) continue;
+    const started = JSON.parse(line) as { submission: { port: number }; mx: { port: number } };
+    return { submission: started.submission.port, mx: started.mx.port };
+  }
+  throw new Error('the node has not logged "Email2Fax started"');
 }

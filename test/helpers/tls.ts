@@ -1,7 +1,5 @@
-// A throwaway self-signed certificate for localhost, made with openssl, for servers under test.
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
+// A throwaway self-signed certificate for localhost (made with openssl), for servers under test.
+import { selfSignedCertificate } from '../../src/local-services/index.ts';
 import { makeTempDir } from './services.ts';
 
 export interface TestCertificate {
@@ -12,31 +10,10 @@ export interface TestCertificate {
 let cached: TestCertificate | undefined;
 
 export function localhostCertificate(): TestCertificate {
-  if (cached) return cached;
-  const dir = makeTempDir('faxswitch-tls-');
-  const keyFile = path.join(dir, 'key.pem');
-  const certFile = path.join(dir, 'cert.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      '-keyout',
-      keyFile,
-      '-out',
-      certFile,
-    ],
-    { stdio: 'ignore' },
-  );
-  cached = { key: readFileSync(keyFile, 'utf8'), cert: readFileSync(certFile, 'utf8') };
+  cached ??= selfSignedCertificate({
+    dir: makeTempDir('faxswitch-tls-'),
+    names: ['localhost', '127.0.0.1'],
+    days: 2,
+  });
   return cached;
 }

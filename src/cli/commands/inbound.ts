@@ -1,12 +1,12 @@
 // `faxswitch inbound list|show`: received faxes and where each stands — receiving, delivering (with
 // the mail server's last answer while it retries), delivered, undeliverable, failed. Metadata only:
 // the content stays sealed in the archive.
-import { parseArgs } from 'node:util';
 import type { FaxEmailDeliveryContext } from '../../../actors/index.ts';
 import { ActorReader } from '../../../cluster/index.ts';
 import { deliveryActorId, FaxRecords, type InboundFaxRecord } from '../../inbound/index.ts';
 import { CLUSTER_PREFIX } from '../../switch/index.ts';
 import { UsageError, type CliCommand } from '../command.ts';
+import { parseListOptions, LIST_USAGE } from '../list-options.ts';
 import { withRedis } from '../redis-connection.ts';
 
 interface InboundFaxStatusView {
@@ -63,7 +63,7 @@ const list: CliCommand = {
   path: ['inbound', 'list'],
   summary: 'list recent received faxes and the state of their delivery',
   usage: [
-    'usage: faxswitch inbound list [--limit N] [--json]',
+    `usage: faxswitch inbound list ${LIST_USAGE}`,
     '',
     'Newest first: when, fax id, caller → number, pages and outcome, and the delivery state',
     '(receiving, delivering, delivered, undeliverable, failed). While a mail server defers the',
@@ -71,17 +71,11 @@ const list: CliCommand = {
   ].join('\n'),
   run: (args, io) =>
     withRedis(async (redis) => {
-      const { values } = parseArgs({
-        args: [...args],
-        options: { limit: { type: 'string' }, json: { type: 'boolean' } },
-      });
-      const limit = values.limit === undefined ? 20 : Number(values.limit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
-        throw new UsageError(`--limit must be 1 to 10000, got ${values.limit}`);
+      const { limit, json } = parseListOptions(args);
       const reader = new ActorReader(redis, CLUSTER_PREFIX);
       const records = await new FaxRecords(redis, { namespace: CLUSTER_PREFIX }).recent(limit);
       const views = await Promise.all(records.map((record) => statusView(reader, record)));
-      if (values.json) io.out(JSON.stringify(views, null, 2));
+      if (json) io.out(JSON.stringify(views, null, 2));
       else io.out(views.length === 0 ? 'no faxes received yet' : views.map(line).join('\n'));
       return 0;
     }),

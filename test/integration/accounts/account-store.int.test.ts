@@ -53,4 +53,21 @@ describe('AccountStore', () => {
       /10 pages per day/,
     );
   });
+
+  it('lists accounts with their logins; a login moved or removed leaves its old account', async () => {
+    const accounts = await store();
+    await accounts.save({ ...acme, id: 'beta', name: 'Beta AG' });
+    await accounts.setLogin('acme', 'alice@acme.example', 's3cret-enough');
+    await accounts.setLogin('acme', 'bob@acme.example', 's3cret-enough');
+    expect((await accounts.list()).map((account) => account.id)).toEqual(['acme', 'beta']);
+    expect((await accounts.logins('acme')).map((login) => login.address)).toEqual([
+      'alice@acme.example',
+      'bob@acme.example',
+    ]);
+    await accounts.setLogin('beta', 'bob@acme.example', 'another-secret');
+    await accounts.removeLogin('alice@acme.example');
+    expect(await accounts.logins('acme')).toEqual([]);
+    expect(await accounts.logins('beta')).toEqual([{ address: 'bob@acme.example', accountId: 'beta' }]);
+    expect((await accounts.authenticate('bob@acme.example', 'another-secret'))?.id).toBe('beta');
+  });
 });

@@ -2,6 +2,7 @@
 // nodes, redelivery after a node dies holding work, and progress acks that keep long work claimed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { startNats, uniqueNamespace, waitFor, type TestServer } from '../../helpers/index.ts';
 import { WorkQueue, type WorkQueueOptions } from '../../../cluster/index.ts';
 
@@ -54,6 +55,14 @@ describe('WorkQueue (JetStream)', () => {
     await Promise.all(consuming);
     expect(peak).toBe(2);
     expect(new Set(done).size).toBe(6);
+  });
+
+  it("takes a trunk's new channel count on the next deploy", async () => {
+    const stream = uniqueNamespace('wq');
+    await node({ stream, trunks: { carrier: { maxInFlight: 2 } }, ackWaitMs: 5_000 });
+    const redeployed = await node({ stream, trunks: { carrier: { maxInFlight: 3 } }, ackWaitMs: 5_000 });
+    const jsm = await jetstreamManager(redeployed.nats);
+    expect((await jsm.consumers.info(stream, 'carrier')).config.max_ack_pending).toBe(3);
   });
 
   it('redelivers work a dead node held, after AckWait', async () => {

@@ -89,6 +89,7 @@ describe('SMTP intake', () => {
         submitted.push(submission);
         return Promise.resolve({
           jobIds: submission.recipients.map((_, i) => `job-${submitted.length}-${i + 1}`),
+          alreadyAccepted: false,
         });
       },
     };

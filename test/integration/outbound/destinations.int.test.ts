@@ -26,10 +26,10 @@ describe('destinations', () => {
 
   it('lets one job call a number at a time; a stale holder can neither extend nor release it', async () => {
     const locks = new DestinationLocks(redis.client(), { namespace: uniqueNamespace('lock'), ttlMs: 400 });
-    const first = await locks.tryAcquire('+49301234567', 'job-a', 7);
+    const first = await locks.tryAcquire('+49301234567', 'job-a:7');
     expect(first).toBeDefined();
-    expect(await locks.tryAcquire('+49301234567', 'job-b', 1)).toBeUndefined();
-    expect(await locks.tryAcquire('+49301234567', 'job-a', 7)).toBeDefined(); // the same holder retrying
+    expect(await locks.tryAcquire('+49301234567', 'job-b:1')).toBeUndefined();
+    expect(await locks.tryAcquire('+49301234567', 'job-a:7')).toBeDefined(); // the same holder retrying
     expect(await locks.holder('+49301234567')).toBe('job-a:7');
     expect(await first!.extend()).toBe(true);
 
@@ -37,7 +37,8 @@ describe('destinations', () => {
     await waitFor(async () => (await locks.holder('+49301234567')) === undefined, {
       what: 'the lock to lapse',
     });
-    const second = await locks.tryAcquire('+49301234567', 'job-b', 1);
+    expect(performance.now()).toBeGreaterThan(first!.validUntil);
+    const second = await locks.tryAcquire('+49301234567', 'job-b:1');
     expect(second).toBeDefined();
     expect(await first!.extend()).toBe(false);
     await first!.release();

@@ -63,6 +63,52 @@ describe('loadConfig', () => {
   });
 });
 
+describe('Email2Fax configuration', () => {
+  it('runs on one machine by default: loopback SMTP on high ports, HylaFAX retry defaults, no trunk', () => {
+    const config = loadConfig({});
+    expect(config.email2fax.submissionListen).toEqual({ host: '127.0.0.1', port: 2587 });
+    expect(config.email2fax.mxListen).toEqual({ host: '127.0.0.1', port: 2525 });
+    expect(config.email2fax.retry).toEqual({
+      busyRetryMs: 180_000,
+      noAnswerRetryMs: 300_000,
+      protocolErrorRetryMs: 60_000,
+      congestionRetryMs: 60_000,
+      maxTries: 3,
+      maxDials: 12,
+      maxFailuresOnSamePage: 3,
+      killAfterMs: 3 * 3_600_000,
+    });
+    expect(config.sip.trunks).toEqual([]);
+  });
+
+  it('reads trunks from JSON and never prints their passwords', () => {
+    const config = loadConfig({
+      FAXSWITCH_SIP_TRUNKS: JSON.stringify([
+        { name: 'carrier', proxy: 'sip.example:5060', username: 'fax', password: 'hunter2-trunk' },
+      ]),
+      FAXSWITCH_SMTP_MX_LISTEN: 'off',
+      FAXSWITCH_RETRY_BUSY: '2m',
+    });
+    expect(config.sip.trunks[0]).toMatchObject({ name: 'carrier', maxChannels: 30, username: 'fax' });
+    expect(config.sip.trunks[0]?.password?.reveal()).toBe('hunter2-trunk');
+    expect(JSON.stringify(config)).not.toContain('hunter2-trunk');
+    expect(config.email2fax.mxListen).toBeUndefined();
+    expect(config.email2fax.retry.busyRetryMs).toBe(120_000);
+  });
+
+  it('names a broken trunk list without echoing it', () => {
+    expect(() => loadConfig({ FAXSWITCH_SIP_TRUNKS: '[{"name":"a","password":"s3cret' })).toThrow(
+      /FAXSWITCH_SIP_TRUNKS is not valid JSON/,
+    );
+    expect(() => loadConfig({ FAXSWITCH_SIP_TRUNKS: '[{"name":"a","password":"s3cret' })).not.toThrow(
+      /s3cret/,
+    );
+    expect(() => loadConfig({ FAXSWITCH_SIP_TRUNKS: '[{"name":"a"}]' })).toThrow(
+      /FAXSWITCH_SIP_TRUNKS\[0\]\.proxy/,
+    );
+  });
+});
+
 describe('parseDurationMs', () => {
   it.each([
     ['250', 250],
