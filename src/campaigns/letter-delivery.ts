@@ -18,14 +18,15 @@ export const CAMPAIGN_RECIPIENT = 'campaign-recipient';
 /** How a letter goes out by fax: the outbound fax service behind a narrow port. */
 export interface LetterFaxSender {
   /**
-   * Sends the pages to `destination` as one fax job with the given id (idempotent: the same id never
+   * Sends the pages to `destination` as one fax job named by `key` (idempotent: the same key never
    * makes a second job) and resolves with its final result, however long its retries take.
    */
   send(
     request: {
-      readonly jobId: string;
+      readonly key: string;
       readonly accountId: string;
       readonly sender: string;
+      readonly subject: string;
       readonly destination: string;
       readonly pages: readonly FaxPage[];
     },
@@ -154,9 +155,10 @@ async function sendByFax(
   const pages = await options.templates.faxPages(settings, row);
   const result = await options.fax.send(
     {
-      jobId: `${recipientId}.fax`,
+      key: `letter-${recipientId}`,
       accountId: settings.accountId,
       sender: settings.owner,
+      subject: settings.name,
       destination: row.fax,
       pages,
     },

@@ -103,6 +103,12 @@ export interface Email2FaxSettings {
   readonly destinationMemoryMs: number;
 }
 
+/** Serial letters. */
+export interface CampaignSettings {
+  /** Letters by email to one mail domain per second, across the cluster. */
+  readonly emailsPerDomainPerSecond: number;
+}
+
 export interface Config {
   /** Stable name of this node (the pod name on Kubernetes). */
   readonly nodeName: string;
@@ -122,6 +128,7 @@ export interface Config {
   readonly archive: ArchiveSettings;
   readonly mail: MailSettings;
   readonly email2fax: Email2FaxSettings;
+  readonly campaigns: CampaignSettings;
 }
 
 /** Every variable the node reads, with what it means; the README's table is generated from this. */
@@ -188,6 +195,7 @@ export const ENVIRONMENT_VARIABLES = {
   FAXSWITCH_MAX_PAGE_FAILURES: 'failures on the same page before a job gives up; default 3',
   FAXSWITCH_JOB_KILL_AFTER: 'time after submission when a job gives up; default 3h',
   FAXSWITCH_DESTINATION_MEMORY: 'how long what worked for a number is remembered; default 720h',
+  FAXSWITCH_CAMPAIGN_DOMAIN_RATE: 'campaign emails per second to one mail domain, cluster-wide; default 50',
   FAXSWITCH_WEBHOOK_SECRET:
     'secret that signs DID webhook notifications (X-Faxswitch-Signature); unsigned when unset',
 } as const;
@@ -244,6 +252,9 @@ export function loadConfig(env: Environment = process.env): Config {
       webhookSecret: read.optionalSecret('FAXSWITCH_WEBHOOK_SECRET'),
     },
     email2fax: email2faxSettings(read, faxDomain),
+    campaigns: {
+      emailsPerDomainPerSecond: read.integer('FAXSWITCH_CAMPAIGN_DOMAIN_RATE', 50, { min: 1, max: 100_000 }),
+    },
   };
   read.assertValid();
   assertCoherent(config);

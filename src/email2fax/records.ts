@@ -24,6 +24,11 @@ export interface SubmissionRecord {
   readonly callerId: string;
   /** Who the fax is from on the cover page and in every page's header line. */
   readonly senderName: string;
+  /**
+   * Whether each job ends in a report email to the sender. Off for faxes a service sends on its
+   * own behalf and reports itself (a campaign's letters: its owner gets one report for all).
+   */
+  readonly reportBySender?: boolean;
 }
 
 export interface JobFinal {

@@ -59,6 +59,14 @@ export function registerReportEffects(options: ReportOptions): void {
         'outbound fax job finished',
       );
     }
+    const job = await records.job(report.jobId);
+    const submission = job && (await records.submission(job.submissionId));
+    if (submission?.reportBySender === false) {
+      // Reported by whoever sent it (a campaign): no email; the pages go once no job needs them.
+      if (await records.releaseDocument(submission.submissionId, report.jobId))
+        await archive.delete(documentObjectId(submission.submissionId));
+      return null;
+    }
     await host.spawn(JOB_REPORT, reportActorId(report.jobId), {
       faxId: report.jobId,
       handedOverAt: clock(),

@@ -6,10 +6,10 @@ import type { Redis } from 'ioredis';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Registry } from 'prom-client';
 import type { RetryPolicy } from '../../actors/index.ts';
-import { WorkQueue, type ActorHost, type NodeApi } from '../../cluster/index.ts';
+import { TerminalError, WorkQueue, type ActorHost, type NodeApi } from '../../cluster/index.ts';
 import type { AccountStore } from '../accounts/index.ts';
 import type { FaxArchive } from '../archive/index.ts';
-import { DocumentRenderer } from '../documents/index.ts';
+import { DocumentRenderer, type FaxPage } from '../documents/index.ts';
 import {
   compileStatusEmailTemplates,
   DEFAULT_STATUS_EMAIL_TEMPLATES,
@@ -27,7 +27,7 @@ import { startIntake, type IntakeSettings, type RunningIntake } from './intake.t
 import { registerOutboundApi } from './outbound-api.ts';
 import { OutboundMetrics } from './outbound-metrics.ts';
 import type { PageLayout } from './pages.ts';
-import { OutboundRecords } from './records.ts';
+import { OutboundRecords, type JobFinal } from './records.ts';
 import { registerReportEffects } from './report.ts';
 import { FaxSubmissions, JobLauncher, OUTBOUND_FAX_JOB } from './submissions.ts';
 
@@ -61,6 +61,19 @@ export interface Email2FaxOptions {
   readonly callsDir: string;
   readonly logger: Logger;
   readonly metrics: Registry;
+}
+
+/** How often a sender of pages looks for its job's final result (faxes take minutes). */
+const FINAL_POLL_MS = 2_000;
+
+function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason as Error);
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason as Error)), {
+      once: true,
+    });
+  });
 }
 
 /** How long a dead executor keeps a call or a number claimed. */
@@ -209,6 +222,52 @@ export class Email2FaxService {
       { submission: this.#intake.submission, mx: this.#intake.mx, trunks: options.trunks.map((t) => t.name) },
       'Email2Fax started',
     );
+  }
+
+  /**
+   * Sends pages already rendered (a campaign's letter) to one number as a fax job and resolves with
+   * its final result, however long its retries take. `key` names the fax: the same key again finds
+   * the same job (after a takeover, nothing is sent twice). No report email: the caller reports.
+   */
+  async sendPages(
+    request: {
+      readonly key: string;
+      readonly accountId: string;
+      readonly sender: string;
+      readonly subject: string;
+      readonly destination: string;
+      readonly pages: readonly FaxPage[];
+    },
+    signal: AbortSignal,
+  ): Promise<JobFinal> {
+    const account = await this.#options.accounts.get(request.accountId);
+    if (!account) throw new TerminalError(`account ${request.accountId} does not exist`);
+    const receivedAtMs = Date.now();
+    const { record } = await this.#submissions.store(
+      {
+        accountId: account.id,
+        sender: request.sender,
+        recipients: [request.destination],
+        subject: request.subject,
+        messageId: `<${request.key}@${this.#options.faxDomain}>`,
+        receivedAtMs,
+        documents: [],
+        pages: request.pages.length,
+      },
+      // The letter is the whole fax: no cover page.
+      {
+        pages: request.pages.length,
+        documentPages: request.pages,
+        account: { ...account, coverPage: false },
+      },
+      { reportBySender: false },
+    );
+    const [jobId] = await this.#launcher.spawn(record);
+    for (;;) {
+      const final = (await this.#records.job(jobId!))?.final;
+      if (final) return final;
+      await sleepUnlessAborted(FINAL_POLL_MS, signal);
+    }
   }
 
   /** Stops taking mail and work; calls in progress get until `deadline` (ms) to finish. */

@@ -87,6 +87,7 @@ export class FaxSubmissions {
   async store(
     submission: FaxSubmission,
     prepared: PreparedFax,
+    options: { reportBySender?: boolean } = {},
   ): Promise<{ record: SubmissionRecord; alreadyAccepted: boolean }> {
     const submissionId = submissionIdOf(submission.accountId, submission.messageId);
     const existing = await this.#records.submission(submissionId);
@@ -118,6 +119,7 @@ export class FaxSubmissions {
         coverPage: prepared.account.coverPage === true,
         callerId: prepared.account.callerId ?? this.#settings.defaultCallerId,
         senderName: prepared.account.name,
+        ...(options.reportBySender === false ? { reportBySender: false } : {}),
       },
       jobs,
     );

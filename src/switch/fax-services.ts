@@ -21,7 +21,12 @@ import {
 import { AccountStore } from '../accounts/index.ts';
 import type { Config } from '../config/index.ts';
 import { DidRegistry } from '../dids/index.ts';
-import { compileFaxEmailTemplates, DEFAULT_FAX_EMAIL_TEMPLATES, SmtpRelay } from '../email/index.ts';
+import {
+  compileFaxEmailTemplates,
+  DEFAULT_FAX_EMAIL_TEMPLATES,
+  MailReceipts,
+  SmtpRelay,
+} from '../email/index.ts';
 import { Email2FaxService } from '../email2fax/index.ts';
 import {
   FaxReception,
@@ -35,7 +40,25 @@ import {
 import { DEFAULT_T38_PARAMS, MediaNode } from '../media/index.ts';
 import type { Logger } from '../observability/index.ts';
 import { startSipNode, type SipNode, type TrunkConfig } from '../sip/index.ts';
-import { faxEmailDelivery, faxJobReport, inboundFaxCall, outboundFaxJob } from '../workflows/index.ts';
+import {
+  campaign,
+  campaignRecipient,
+  faxEmailDelivery,
+  faxJobReport,
+  inboundFaxCall,
+  outboundFaxJob,
+} from '../workflows/index.ts';
+import {
+  CampaignMetrics,
+  CampaignStore,
+  CampaignTemplates,
+  DomainThrottle,
+  registerCampaignApi,
+  registerCampaignEffects,
+  registerLetterDeliveryEffects,
+  type LetterFaxSender,
+} from '../campaigns/index.ts';
+import { DocumentRenderer } from '../documents/index.ts';
 
 /** The namespace of every Redis key and NATS subject of this deployment. */
 export const CLUSTER_PREFIX = 'faxswitch';
@@ -85,7 +108,7 @@ export async function startFaxServices(deps: FaxServicesDeps): Promise<FaxServic
     nats: deps.nats,
     prefix: CLUSTER_PREFIX,
     nodeName: config.nodeName,
-    machines: [inboundFaxCall, faxEmailDelivery, outboundFaxJob, faxJobReport],
+    machines: [inboundFaxCall, faxEmailDelivery, outboundFaxJob, faxJobReport, campaign, campaignRecipient],
     ...config.cluster,
     logger: logger.child({ component: 'actors' }),
   });
@@ -178,6 +201,20 @@ export async function startFaxServices(deps: FaxServicesDeps): Promise<FaxServic
     metrics: deps.metrics,
   });
 
+  const letterRenderer = new DocumentRenderer({ workers: 1 });
+  registerCampaigns({
+    config,
+    redis,
+    host,
+    api,
+    archive,
+    relay,
+    email2fax,
+    renderer: letterRenderer,
+    logger,
+    metrics: deps.metrics,
+  });
+
   let sip: SipNode | undefined;
   const sweeper = new RetentionSweeper(records, archive, logger.child({ component: 'retention' }));
   try {
@@ -213,6 +250,7 @@ export async function startFaxServices(deps: FaxServicesDeps): Promise<FaxServic
     await sip?.close().catch(() => undefined);
     await host.stop();
     await media.stop();
+    await letterRenderer.close();
     redis.disconnect();
     throw error;
   }
@@ -244,10 +282,64 @@ export async function startFaxServices(deps: FaxServicesDeps): Promise<FaxServic
       await host.drain(Math.max(1_000, deadline - Date.now() - 500));
       await sipNode.close().catch(() => undefined);
       await media.stop();
+      await letterRenderer.close();
       relay?.close();
       redis.disconnect();
     },
   };
+}
+
+/**
+ * Serial letters on this node: the campaign and recipient effects (letters by email through the
+ * relay, by fax through Email2Fax's jobs) and the operators' campaign requests.
+ */
+function registerCampaigns(deps: {
+  config: Config;
+  redis: Redis;
+  host: ActorHost;
+  api: NodeApi;
+  archive: FaxArchive;
+  relay: SmtpRelay | undefined;
+  email2fax: Email2FaxService;
+  renderer: DocumentRenderer;
+  logger: Logger;
+  metrics: Registry;
+}): void {
+  const { config, redis, host, email2fax } = deps;
+  const store = new CampaignStore(redis, { namespace: CLUSTER_PREFIX });
+  const common = {
+    host,
+    store,
+    receipts: new MailReceipts(redis, { namespace: CLUSTER_PREFIX }),
+    relay: deps.relay,
+    from: config.mail.from,
+    messageIdDomain: config.mail.faxDomain,
+    metrics: new CampaignMetrics(deps.metrics),
+    logger: deps.logger.child({ component: 'campaigns' }),
+  };
+  registerCampaignEffects({
+    ...common,
+    archive: deps.archive,
+    accounts: new AccountStore(redis, { namespace: CLUSTER_PREFIX }),
+  });
+  const fax: LetterFaxSender = {
+    async send(request, signal) {
+      const final = await email2fax.sendPages(request, signal);
+      const pages = `${final.pagesConfirmed} of ${final.totalPages} page(s)`;
+      return final.result === 'sent'
+        ? { sent: true, detail: `fax sent, ${pages}, ${final.dials} dial(s)` }
+        : { sent: false, detail: `fax ${final.result}: ${final.reason ?? 'no reason given'} (${pages})` };
+    },
+  };
+  registerLetterDeliveryEffects({
+    ...common,
+    templates: new CampaignTemplates(deps.archive, deps.renderer),
+    fax,
+    throttle: new DomainThrottle(redis, config.campaigns.emailsPerDomainPerSecond, {
+      namespace: CLUSTER_PREFIX,
+    }),
+  });
+  registerCampaignApi(deps.api, host, store);
 }
 
 /** Pages of calls a crash cut off are plaintext: they go at start (their actors are resumed elsewhere). */

@@ -142,7 +142,7 @@ describe('serial-letter campaign', () => {
     });
     const fax: LetterFaxSender = {
       async send(request) {
-        const file = path.join(inbox, `${request.jobId}.send.tif`);
+        const file = path.join(inbox, `${request.key}.send.tif`);
         writeFileSync(file, writeTiff([...request.pages]));
         const before = ended.get(request.destination) ?? 0;
         // The calling number is the destination, so the far end's outcome tells whose fax ended.
