@@ -4,7 +4,7 @@
 // byte-aligned EOLs, optional RTC; EOFB after MMR); libtiff reads it back pixel for pixel.
 import { type Bitmap } from '../page.ts';
 import { BitWriter, runBits } from './bit-writer.ts';
-import { changesCapacity, findB1, rowToChanges, SENTINELS, wordView } from './lines.ts';
+import { changesCapacity, findB1, rowToChanges, SENTINELS } from './lines.ts';
 import { type CodingScheme, type FillOrder } from './options.ts';
 import {
   BIT_REVERSE,
@@ -40,7 +40,7 @@ export interface EncodeOptions {
 
 export function encodePage(bitmap: Bitmap, options: EncodeOptions): Uint8Array {
   const { width, height, rowBytes, data } = bitmap;
-  const words = wordView(data);
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const writer = new BitWriter(Math.ceil((rowBytes * height) / 6) + 64);
   let current = new Int32Array(changesCapacity(width));
   let reference = new Int32Array(changesCapacity(width));
@@ -55,7 +55,7 @@ export function encodePage(bitmap: Bitmap, options: EncodeOptions): Uint8Array {
 
   for (let row = 0; row < height; row++) {
     writer.reserve(lineReserve);
-    const count = rowToChanges(data, words, row * rowBytes, width, current);
+    const count = rowToChanges(view, row * rowBytes, width, current);
     if (scheme === 'mmr') {
       encode2D(writer, current, reference, width);
     } else if (scheme === 'rle') {
