@@ -266,13 +266,20 @@ class PageDecoder {
       bi = findB1(ref, bi, a0, color);
       const modeBits = peekTiny(data, pos, MODE_PEEK_BITS);
       if (modeBits >= 1 << (MODE_PEEK_BITS - 1)) {
-        // V0 ('1'), by far the most frequent code: no table, no mode dispatch.
-        pos++;
-        const a1 = ref[bi]!;
-        out[count++] = a1;
+        // V0 ('1'), by far the most frequent code (61 % of a text page's codes), mostly several
+        // in a row (strokes continue from the line above): while the next bit is another V0,
+        // b1 is the next reference change, so no table, no mode dispatch and no findB1.
+        let a1 = ref[bi]!;
+        for (;;) {
+          out[count++] = a1;
+          pos++;
+          bi++;
+          const next = ref[bi]!;
+          if (a1 >= width || next <= a1 || ((data[pos >>> 3]! << (pos & 7)) & 0x80) === 0) break;
+          a1 = next;
+        }
         a0 = a1;
-        color ^= 1;
-        bi++; // the next b1 is usually the next reference change: findB1 then only confirms it
+        color = count & 1; // every change so far switched the colour
         continue;
       }
       const entry = MODE_LOOKUP[modeBits]!;
