@@ -202,6 +202,22 @@ function encode2D(writer: BitWriter, line: Int32Array, ref: Int32Array, width: n
       code = PASS_CODE;
       count = PASS_BITS;
       a0 = b2;
+    } else if (a1 === b1) {
+      // V0 ('1'), mostly several in a row: while the next change equals the next reference
+      // change (right of this one, so findB1 would pick it), that is another V0. One write
+      // for up to 24 of them.
+      let ones = 1;
+      let at = a1;
+      while (ones < 24 && at < width && line[ai + ones] === ref[bi + ones] && ref[bi + ones]! > at) {
+        at = ref[bi + ones]!;
+        ones++;
+      }
+      code = (1 << ones) - 1;
+      count = ones;
+      a0 = at;
+      color ^= ones & 1;
+      ai += ones;
+      bi += ones;
     } else if (a1 - b1 >= -3 && a1 - b1 <= 3) {
       code = VERTICAL_CODE[a1 - b1 + 3]!;
       count = VERTICAL_BITS[a1 - b1 + 3]!;
