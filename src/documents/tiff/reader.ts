@@ -73,7 +73,11 @@ export interface DecodedFaxPage extends FaxPage {
   readonly quality: PageQuality;
 }
 
-/** Reads every page as a fax page: fax widths only, resolution mapped to the nearest fax one. */
+/**
+ * Reads every page as a fax page: fax widths only, resolution mapped to the nearest fax one.
+ * Uncompressed pages stored as a Bitmap holds them are views of `file`, not copies (see
+ * readTiffImages): keep `file` unchanged while the pages are in use.
+ */
 export function readTiff(file: Uint8Array, options: TiffReadOptions = {}): DecodedFaxPage[] {
   return readTiffImages(file, { ...options, allowAnyWidth: false }).map((image) => ({
     ...image.bitmap,
@@ -89,6 +93,12 @@ export function nearestFaxResolution(yDpi: number): FaxResolution {
   return 'superfine';
 }
 
+/**
+ * Reads every page with its stored geometry. Uncompressed pages stored the way a Bitmap holds
+ * them (MSB first, white 0, whole bytes per row, strips back to back: what libtiff writes) are
+ * views of `file`, not copies, as libtiff maps such strips instead of reading them: a 100-page
+ * uncompressed file is 47 MB. The codec never writes into a page.
+ */
 export function readTiffImages(file: Uint8Array, options: TiffReadOptions = {}): TiffImage[] {
   const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_TIFF_BYTES;
   if (file.length > maxBytes) {
@@ -310,6 +320,17 @@ function decodeImage(
   const limits: CodecLimits = { ...DEFAULT_CODEC_LIMITS, ...options.limits };
   const stripCount = stripOffsets.length;
   const rowBytes = Math.ceil(width / 8);
+  const stored = storedRows(tiff.file, layout);
+  if (stored !== null) {
+    return {
+      bitmap: { width, height, rowBytes, data: stored },
+      xDpi: layout.xDpi,
+      yDpi: layout.yDpi,
+      compression: layout.compression,
+      fillOrder,
+      quality: { badLines: 0, consecutiveBadLines: 0, problem: undefined },
+    };
+  }
   const data = new Uint8Array(rowBytes * height);
   const now = options.now;
   const started = now();
@@ -364,6 +385,28 @@ function decodeImage(
     fillOrder,
     quality: { badLines, consecutiveBadLines: consecutive, problem },
   };
+}
+
+/**
+ * The page's rows as a view of the file when they are stored exactly as a Bitmap holds them;
+ * null when they need a copy (bit order, inversion, padding bits to clear, gaps between strips,
+ * or fewer bytes than rows).
+ */
+function storedRows(file: Uint8Array, layout: PageLayout): Uint8Array | null {
+  const { width, height, scheme, photometric, fillOrder, rowsPerStrip, stripOffsets, stripCounts } = layout;
+  if (scheme !== null || fillOrder !== 1 || photometric !== PHOTOMETRIC_WHITE_IS_ZERO || width % 8 !== 0) {
+    return null;
+  }
+  const rowBytes = width / 8;
+  const start = stripOffsets[0]!;
+  for (let strip = 0; strip < stripOffsets.length; strip++) {
+    const firstRow = strip * rowsPerStrip;
+    const rows = Math.min(rowsPerStrip, height - firstRow);
+    if (stripOffsets[strip] !== start + firstRow * rowBytes || stripCounts[strip]! < rows * rowBytes)
+      return null;
+  }
+  const end = start + rowBytes * height;
+  return end <= file.length ? file.subarray(start, end) : null;
 }
 
 /** The coding scheme of a compression + its options; null for uncompressed data. */

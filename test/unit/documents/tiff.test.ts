@@ -87,6 +87,13 @@ describe('writing and reading back', () => {
     expect(page!.data[0]).toBe(~pages[0]!.data[0]! & 0xff);
   });
 
+  it('reads uncompressed rows stored as a Bitmap holds them without a copy, and copies the others', () => {
+    const stored = writeTiff(pages, { compression: 'none', rowsPerStrip: 64 });
+    for (const page of readTiff(stored)) expect(page.data.buffer).toBe(stored.buffer);
+    const reversed = writeTiff(pages, { compression: 'none', fillOrder: 2 });
+    for (const page of readTiff(reversed)) expect(page.data.buffer).not.toBe(reversed.buffer);
+  });
+
   it('reads foreign widths only when asked, and never as fax pages', () => {
     const odd = { ...syntheticPage(1700, 50, 4), resolution: 'fine' as const };
     const file = writeTiff([odd]);
