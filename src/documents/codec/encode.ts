@@ -39,9 +39,32 @@ export interface EncodeOptions {
 }
 
 export function encodePage(bitmap: Bitmap, options: EncodeOptions): Uint8Array {
+  const scheme = options.scheme;
+  const writer = new BitWriter(Math.ceil((bitmap.rowBytes * bitmap.height) / 6) + 64);
+  encodeRows(writer, bitmap, options);
+  writer.reserve(32);
+  if (scheme === 'mmr' && (options.eofb ?? true)) {
+    writer.put(EOL_CODE, EOL_BITS);
+    writer.put(EOL_CODE, EOL_BITS);
+  } else if ((scheme === 'mh' || scheme === 'mr') && (options.rtc ?? false)) {
+    const eol = scheme === 'mr' ? (EOL_CODE << 1) | 1 : EOL_CODE;
+    const bits = scheme === 'mr' ? EOL_BITS + 1 : EOL_BITS;
+    for (let i = 0; i < 6; i++) writer.put(eol, bits);
+  }
+  const bytes = writer.finish();
+  if (options.fillOrder === 2) for (let i = 0; i < bytes.length; i++) bytes[i] = BIT_REVERSE[bytes[i]!]!;
+  return bytes;
+}
+
+/**
+ * Codes every row, each against the one before. Apart from encodePage's end of stream because
+ * V8 compiles this loop while the first page runs and reuses that code for every page: code
+ * after the loop would have had no type feedback then, and left the optimized code on every
+ * call (one deoptimization per page, measured).
+ */
+function encodeRows(writer: BitWriter, bitmap: Bitmap, options: EncodeOptions): void {
   const { width, height, rowBytes, data } = bitmap;
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const writer = new BitWriter(Math.ceil((rowBytes * height) / 6) + 64);
   let current = new Int32Array(changesCapacity(width));
   let reference = new Int32Array(changesCapacity(width));
   reference.fill(width, 0, SENTINELS);
@@ -92,19 +115,6 @@ export function encodePage(bitmap: Bitmap, options: EncodeOptions): Uint8Array {
     reference = current;
     current = previous;
   }
-
-  writer.reserve(32);
-  if (scheme === 'mmr' && (options.eofb ?? true)) {
-    writer.put(EOL_CODE, EOL_BITS);
-    writer.put(EOL_CODE, EOL_BITS);
-  } else if ((scheme === 'mh' || scheme === 'mr') && (options.rtc ?? false)) {
-    const eol = scheme === 'mr' ? (EOL_CODE << 1) | 1 : EOL_CODE;
-    const bits = scheme === 'mr' ? EOL_BITS + 1 : EOL_BITS;
-    for (let i = 0; i < 6; i++) writer.put(eol, bits);
-  }
-  const bytes = writer.finish();
-  if (options.fillOrder === 2) for (let i = 0; i < bytes.length; i++) bytes[i] = BIT_REVERSE[bytes[i]!]!;
-  return bytes;
 }
 
 function encode1D(writer: BitWriter, changes: Int32Array, count: number, width: number): void {
