@@ -4,7 +4,15 @@
 // Limits: width, height, input bytes and a wall-clock budget checked every few rows.
 import { type Bitmap } from '../page.ts';
 import { DecodeTimeoutError, ImageLimitError, InvalidImageError } from '../image-errors.ts';
-import { BitReader, CONSUMED_MASK, peekShort, peekTiny, readRunAt, RUN_SHIFT } from './bit-reader.ts';
+import {
+  BitReader,
+  CONSUMED_MASK,
+  peekShort,
+  peekWindow,
+  readRunAt,
+  RUN_SHIFT,
+  WINDOW_BITS,
+} from './bit-reader.ts';
 import { changesCapacity, changesToRow, endLine, findB1, SENTINELS } from './lines.ts';
 import {
   checkHeight,
@@ -264,25 +272,43 @@ class PageDecoder {
     let bi = 0;
     line: while (a0 < width) {
       bi = findB1(ref, bi, a0, color);
-      const modeBits = peekTiny(data, pos, MODE_PEEK_BITS);
-      if (modeBits >= 1 << (MODE_PEEK_BITS - 1)) {
+      const window = peekWindow(data, pos);
+      if (window < 0) {
         // V0 ('1'), by far the most frequent code (61 % of a text page's codes), mostly several
-        // in a row (strokes continue from the line above): while the next bit is another V0,
-        // b1 is the next reference change, so no table, no mode dispatch and no findB1.
+        // in a row (strokes continue from the line above): the window's leading ones are V0
+        // codes, and while each b1 is simply the next reference change (to the right of the
+        // last a1) they are copied with no table, mode dispatch or findB1.
+        const codes = Math.min(Math.clz32(~window), WINDOW_BITS);
         let a1 = ref[bi]!;
-        for (;;) {
-          out[count++] = a1;
-          pos++;
-          bi++;
-          const next = ref[bi]!;
-          if (a1 >= width || next <= a1 || ((data[pos >>> 3]! << (pos & 7)) & 0x80) === 0) break;
+        out[count] = a1;
+        let copied = 1;
+        while (copied < codes && a1 < width) {
+          const next = ref[bi + copied]!;
+          if (next <= a1) break;
+          out[count + copied] = next;
           a1 = next;
+          copied++;
         }
+        count += copied;
+        bi += copied;
+        pos += copied;
         a0 = a1;
         color = count & 1; // every change so far switched the colour
         continue;
       }
-      const entry = MODE_LOOKUP[modeBits]!;
+      if (window >= 1 << 30) {
+        // VR1 ('011') or VL1 ('010'), most of the other codes: no table either.
+        const a1 = ref[bi]! + ((window >>> 28) & 2) - 1;
+        if (a1 < a0 || a1 < 0 || a1 > width) break;
+        pos += 3;
+        out[count++] = a1;
+        a0 = a1;
+        color ^= 1;
+        bi++;
+        if (count > width + 1) break; // VL1 can repeat a0: a zero-length run
+        continue;
+      }
+      const entry = MODE_LOOKUP[window >>> (32 - MODE_PEEK_BITS)]!;
       if (entry === 0) break;
       pos += entry & 15;
       const mode = entry >>> 4;
