@@ -79,11 +79,12 @@ export interface DecodedFaxPage extends FaxPage {
  * readTiffImages): keep `file` unchanged while the pages are in use.
  */
 export function readTiff(file: Uint8Array, options: TiffReadOptions = {}): DecodedFaxPage[] {
-  return readTiffImages(file, { ...options, allowAnyWidth: false }).map((image) => ({
-    ...image.bitmap,
-    resolution: nearestFaxResolution(image.yDpi),
-    quality: image.quality,
-  }));
+  return readTiffImages(file, { ...options, allowAnyWidth: false }).map(asFaxPage);
+}
+
+/** A page read with fax widths only, as a fax page: resolution mapped to the nearest fax one. */
+export function asFaxPage(image: TiffImage): DecodedFaxPage {
+  return { ...image.bitmap, resolution: nearestFaxResolution(image.yDpi), quality: image.quality };
 }
 
 /** Fine unless the vertical resolution is clearly standard (≈98) or superfine (≈391). */
@@ -100,24 +101,44 @@ export function nearestFaxResolution(yDpi: number): FaxResolution {
  * uncompressed file is 47 MB. The codec never writes into a page.
  */
 export function readTiffImages(file: Uint8Array, options: TiffReadOptions = {}): TiffImage[] {
+  const document = checkTiff(file, options);
+  return document.layouts.map((layout) => decodeImage(document, layout));
+}
+
+/** A TIFF whose headers all passed the checks, ready to decode page by page. */
+export interface CheckedTiff {
+  readonly layouts: readonly PageLayout[];
+  readonly tiff: TiffStructure;
+  readonly options: TiffReadOptions & { readonly now: () => number };
+  /** End of the whole document's time budget. */
+  readonly deadline: number;
+}
+
+/**
+ * Checks every header, and the total size of the bitmaps, before the first page is decoded: a
+ * hostile file fails here, having allocated nothing.
+ */
+export function checkTiff(file: Uint8Array, options: TiffReadOptions): CheckedTiff {
   const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_TIFF_BYTES;
   if (file.length > maxBytes) {
     throw new ImageLimitError(`TIFF file of ${file.length} bytes exceeds the limit of ${maxBytes}`);
   }
   const tiff = new TiffStructure(file);
   const ifds = tiff.ifdOffsets(options.maxPages ?? DEFAULT_MAX_PAGES);
-  // Every header is checked, and the total size, before the first page is decoded.
   const layouts = ifds.map((offset, index) =>
     describePage(tiff, tiff.readIfd(offset, index + 1), index + 1, options),
   );
   const documentLimits = { ...DEFAULT_DOCUMENT_LIMITS, ...options.documentLimits };
   checkDecodedBytes(
-    layouts.reduce((sum, layout) => sum + Math.ceil(layout.width / 8) * layout.height, 0),
+    layouts.reduce((sum, layout) => sum + bitmapBytes(layout), 0),
     documentLimits,
   );
   const now = options.now ?? (() => performance.now());
-  const deadline = now() + documentLimits.maxTotalDecodeMs;
-  return layouts.map((layout) => decodeImage(tiff, layout, { ...options, now }, deadline));
+  return { layouts, tiff, options: { ...options, now }, deadline: now() + documentLimits.maxTotalDecodeMs };
+}
+
+export function bitmapBytes(layout: PageLayout): number {
+  return Math.ceil(layout.width / 8) * layout.height;
 }
 
 interface Field {
@@ -226,7 +247,7 @@ class TiffStructure {
 }
 
 /** Everything needed to decode a page, taken from its IFD and checked before any decoding. */
-interface PageLayout {
+export interface PageLayout {
   readonly page: number;
   readonly width: number;
   readonly height: number;
@@ -309,12 +330,12 @@ function describePage(
   };
 }
 
-function decodeImage(
-  tiff: TiffStructure,
-  layout: PageLayout,
-  options: TiffReadOptions & { readonly now: () => number },
-  deadline: number,
-): TiffImage {
+/**
+ * Decodes one page of a checked TIFF into a new bitmap, or into the start of `scratch` (any
+ * content; at least the page's bytes), which the page then shares.
+ */
+export function decodeImage(document: CheckedTiff, layout: PageLayout, scratch?: Uint8Array): TiffImage {
+  const { tiff, options, deadline } = document;
   const { page, width, height, scheme, photometric, fillOrder, rowsPerStrip, stripOffsets, stripCounts } =
     layout;
   const limits: CodecLimits = { ...DEFAULT_CODEC_LIMITS, ...options.limits };
@@ -331,7 +352,11 @@ function decodeImage(
       quality: { badLines: 0, consecutiveBadLines: 0, problem: undefined },
     };
   }
-  const data = new Uint8Array(rowBytes * height);
+  // The decoder paints into zeroed rows.
+  const data =
+    scratch === undefined
+      ? new Uint8Array(rowBytes * height)
+      : scratch.subarray(0, rowBytes * height).fill(0);
   const now = options.now;
   const started = now();
   let badLines = 0;

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { bitmapsEqual, createBitmap, type FaxPage } from '../../../src/documents/page.ts';
 import { readTiff, readTiffImages } from '../../../src/documents/tiff/reader.ts';
 import { writeTiff, type TiffCompression } from '../../../src/documents/tiff/writer.ts';
+import { transcodeTiff } from '../../../src/documents/tiff/transcode.ts';
 import { TAG } from '../../../src/documents/tiff/tags.ts';
 import { TerminalError } from '../../../cluster/index.ts';
 import {
@@ -104,6 +105,40 @@ describe('writing and reading back', () => {
     expect(image!.bitmap.width).toBe(1700);
     expect(bitmapsEqual(image!.bitmap, odd)).toBe(true);
     expect([image!.xDpi, image!.yDpi]).toEqual([204, 196]);
+  });
+});
+
+describe('converting page by page', () => {
+  /** The parts handed out, copied as they come (the writer reuses its bitmap). */
+  function transcoded(file: Uint8Array, options: Parameters<typeof transcodeTiff>[2]): Uint8Array {
+    const parts: Uint8Array[] = [];
+    transcodeTiff(file, (part) => parts.push(part.slice()), options);
+    return new Uint8Array(Buffer.concat(parts));
+  }
+
+  it.each(['g3', 'g3-2d', 'g4', 'rle', 'none'] as TiffCompression[])(
+    'to %s writes the very file that reading it whole and writing it would',
+    (compression) => {
+      for (const from of ['g4', 'g3', 'none'] as TiffCompression[]) {
+        const file = writeTiff(pages, { compression: from, rowsPerStrip: 64 });
+        for (const fillOrder of [1, 2] as const) {
+          const options = { compression, fillOrder, rowsPerStrip: 100 };
+          expect(transcoded(file, options)).toEqual(writeTiff(readTiff(file), options));
+        }
+      }
+    },
+  );
+
+  it('checks every header and limit as readTiff does, before writing anything', () => {
+    const wrote: Uint8Array[] = [];
+    const tall = patchValue(writeTiff(pages), 2, TAG.ImageLength, 60000);
+    expect(() => transcodeTiff(tall, (part) => wrote.push(part))).toThrow(
+      new ImageLimitError('page 3: page height 60000 exceeds the limit of 8000 rows'),
+    );
+    expect(() => transcodeTiff(writeTiff(pages), (part) => wrote.push(part), { maxPages: 2 })).toThrow(
+      ImageLimitError,
+    );
+    expect(wrote).toEqual([]);
   });
 });
 
