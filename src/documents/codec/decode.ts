@@ -267,11 +267,10 @@ class PageDecoder {
     const out = this.current;
     let pos = reader.pos;
     let a0 = -1;
-    let color = 0;
-    let count = 0;
+    let count = 0; // also the colour of a0: every change switches it, so white when even
     let bi = 0;
     line: while (a0 < width) {
-      bi = findB1(ref, bi, a0, color);
+      bi = findB1(ref, bi, a0);
       const window = peekWindow(data, pos);
       if (window < 0) {
         // V0 ('1'), by far the most frequent code (61 % of a text page's codes), mostly several
@@ -293,7 +292,6 @@ class PageDecoder {
         bi += copied;
         pos += copied;
         a0 = a1;
-        color = count & 1; // every change so far switched the colour
         continue;
       }
       if (window >= 1 << 30) {
@@ -303,7 +301,6 @@ class PageDecoder {
         pos += 3;
         out[count++] = a1;
         a0 = a1;
-        color ^= 1;
         bi++;
         if (count > width + 1) break; // VL1 can repeat a0: a zero-length run
         continue;
@@ -317,12 +314,12 @@ class PageDecoder {
         if (a1 < a0 || a1 < 0 || a1 > width) break;
         out[count++] = a1;
         a0 = a1;
-        color ^= 1;
         bi++;
       } else if (mode === MODE_PASS) {
         a0 = ref[bi + 1]!;
       } else if (mode === MODE_HORIZONTAL) {
         let a1 = a0 < 0 ? 0 : a0;
+        const color = count & 1;
         // Two runs: one of the current colour, then one of the other.
         for (let half = 0; half < 2; half++) {
           const black = color ^ half;

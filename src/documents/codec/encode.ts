@@ -205,11 +205,12 @@ function encode2D(writer: BitWriter, line: Int32Array, ref: Int32Array, width: n
   let acc = writer.acc;
   let bits = writer.bits;
   let a0 = -1;
-  let color = 0;
-  let ai = 0; // index of a1: the first changing element of the coding line right of a0
+  // Index of a1, the first changing element of the coding line right of a0; also the number of
+  // changes coded so far, so a0 is black when it is odd.
+  let ai = 0;
   let bi = 0;
   while (a0 < width) {
-    bi = findB1(ref, bi, a0, color);
+    bi = findB1(ref, bi, a0);
     const a1 = line[ai]!;
     const b1 = ref[bi]!;
     const b2 = ref[bi + 1]!;
@@ -232,14 +233,12 @@ function encode2D(writer: BitWriter, line: Int32Array, ref: Int32Array, width: n
       code = (1 << ones) - 1;
       count = ones;
       a0 = at;
-      color ^= ones & 1;
       ai += ones;
       bi += ones;
     } else if (a1 - b1 >= -3 && a1 - b1 <= 3) {
       code = VERTICAL_CODE[a1 - b1 + 3]!;
       count = VERTICAL_BITS[a1 - b1 + 3]!;
       a0 = a1;
-      color ^= 1;
       ai++;
       bi++; // the next b1 is usually the next reference change: findB1 then only confirms it
     } else {
@@ -252,8 +251,8 @@ function encode2D(writer: BitWriter, line: Int32Array, ref: Int32Array, width: n
         writer.acc = acc;
         writer.bits = bits;
         writer.put(HORIZONTAL_CODE, HORIZONTAL_BITS);
-        writer.putRun(color === 0 ? WHITE_RUN_CODES : BLACK_RUN_CODES, first);
-        writer.putRun(color === 0 ? BLACK_RUN_CODES : WHITE_RUN_CODES, second);
+        writer.putRun(ai & 1 ? BLACK_RUN_CODES : WHITE_RUN_CODES, first);
+        writer.putRun(ai & 1 ? WHITE_RUN_CODES : BLACK_RUN_CODES, second);
         length = writer.length;
         acc = writer.acc;
         bits = writer.bits;
@@ -261,8 +260,8 @@ function encode2D(writer: BitWriter, line: Int32Array, ref: Int32Array, width: n
         ai += 2;
         continue;
       }
-      const firstCodes = color === 0 ? WHITE_RUN_CODES : BLACK_RUN_CODES;
-      const secondCodes = color === 0 ? BLACK_RUN_CODES : WHITE_RUN_CODES;
+      const firstCodes = ai & 1 ? BLACK_RUN_CODES : WHITE_RUN_CODES;
+      const secondCodes = ai & 1 ? WHITE_RUN_CODES : BLACK_RUN_CODES;
       // H, the first run, then (below) the second run: each write at most 25 bits.
       acc = (acc << HORIZONTAL_BITS) | HORIZONTAL_CODE;
       bits += HORIZONTAL_BITS;

@@ -66,13 +66,13 @@ export function endLine(changes: Int32Array, count: number, width: number): numb
 
 /**
  * The index of b1 in a reference line: its first changing element right of a0 whose colour is
- * the opposite of a0's (`color`). Even indexes are white-to-black changes, so b1's index has the
- * parity of `color`. Starting from the previous b1: fix the parity, step back while still right
- * of a0 (a1 may lie left of the last b1), then forward in steps of two. b2 is the next entry.
+ * the opposite of a0's. Even indexes are white-to-black changes, so b1's index has the parity of
+ * a0's colour, which `previous` (the last b1 index, moved on by one per change coded since) already
+ * has: the coders move it and the colour together. Step back while still right of a0 (a1 may lie
+ * left of the last b1), then forward in steps of two. b2 is the next entry.
  */
-export function findB1(ref: Int32Array, previous: number, a0: number, color: number): number {
+export function findB1(ref: Int32Array, previous: number, a0: number): number {
   let bi = previous;
-  if ((bi & 1) !== color) bi = bi > 0 ? bi - 1 : 1;
   while (bi >= 2 && ref[bi - 2]! > a0) bi -= 2;
   while (ref[bi]! <= a0) bi += 2;
   return bi;
