@@ -366,7 +366,7 @@ class PageDecoder {
 
   private acceptLine(count: number): void {
     const offset = this.ensureRow();
-    changesToRow(this.current, count, this.width, this.data, offset);
+    changesToRow(this.current, count, this.data, offset);
     const previous = this.reference;
     this.reference = this.current;
     this.current = previous;

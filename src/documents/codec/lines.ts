@@ -78,17 +78,14 @@ export function findB1(ref: Int32Array, previous: number, a0: number): number {
   return bi;
 }
 
-/** Paints the black spans described by `changes[0..count)` into a zeroed row. */
-export function changesToRow(
-  changes: Int32Array,
-  count: number,
-  width: number,
-  data: Uint8Array,
-  offset: number,
-): void {
+/**
+ * Paints the black spans described by a line's `count` changes into a zeroed row. A line ending
+ * black ends at the sentinel after its last change (the width).
+ */
+export function changesToRow(changes: Int32Array, count: number, data: Uint8Array, offset: number): void {
   for (let i = 0; i < count; i += 2) {
     const start = changes[i]!;
-    const end = i + 1 < count ? changes[i + 1]! : width;
+    const end = changes[i + 1]!;
     if (end > start) fillBlack(data, offset, start, end);
   }
 }
