@@ -272,37 +272,39 @@ class PageDecoder {
     line: while (a0 < width) {
       bi = findB1(ref, bi, a0);
       const window = peekWindow(data, pos);
-      if (window < 0) {
-        // V0 ('1'), by far the most frequent code (61 % of a text page's codes), mostly several
-        // in a row (strokes continue from the line above): the window's leading ones are V0
-        // codes, and while each b1 is simply the next reference change (to the right of the
-        // last a1) they are copied with no table, mode dispatch or findB1.
-        const codes = Math.min(Math.clz32(~window), WINDOW_BITS);
-        let a1 = ref[bi]!;
-        out[count] = a1;
-        let copied = 1;
-        while (copied < codes && a1 < width) {
-          const next = ref[bi + copied]!;
-          if (next <= a1) break;
-          out[count + copied] = next;
-          a1 = next;
-          copied++;
+      if (window < 0 || window >= 1 << 30) {
+        // V0 ('1'), VR1 ('011') and VL1 ('010') are nine in ten of a text page's codes and come
+        // in runs (strokes continue from the line above). While each next b1 is simply the next
+        // reference change (right of a1, none left of a1 to step back to), they are decoded from
+        // bits held in a register, with no mode table, dispatch or findB1.
+        let bits = window;
+        let left = WINDOW_BITS;
+        for (;;) {
+          let a1: number;
+          if (bits < 0) {
+            a1 = ref[bi]!;
+            bits <<= 1;
+            left -= 1;
+            pos += 1;
+          } else if (bits >= 1 << 30) {
+            a1 = ref[bi]! + ((bits >>> 28) & 2) - 1;
+            pos += 3;
+            if (a1 < a0 || a1 < 0 || a1 > width) break line;
+            bits <<= 3;
+            left -= 3;
+          } else {
+            break;
+          }
+          out[count++] = a1;
+          a0 = a1;
+          bi++;
+          // VL1 can repeat a0 (a zero-length run): the count check bounds that.
+          if (a1 >= width || ref[bi]! <= a1 || (bi >= 2 && ref[bi - 2]! > a1) || count > width + 1) break;
+          if (left < 3) {
+            bits = peekWindow(data, pos);
+            left = WINDOW_BITS;
+          }
         }
-        count += copied;
-        bi += copied;
-        pos += copied;
-        a0 = a1;
-        continue;
-      }
-      if (window >= 1 << 30) {
-        // VR1 ('011') or VL1 ('010'), most of the other codes: no table either.
-        const a1 = ref[bi]! + ((window >>> 28) & 2) - 1;
-        if (a1 < a0 || a1 < 0 || a1 > width) break;
-        pos += 3;
-        out[count++] = a1;
-        a0 = a1;
-        bi++;
-        if (count > width + 1) break; // VL1 can repeat a0: a zero-length run
         continue;
       }
       const entry = MODE_LOOKUP[window >>> (32 - MODE_PEEK_BITS)]!;
