@@ -192,7 +192,8 @@ class PageDecoder {
     while (this.rows < this.maxRows) {
       this.checkClock();
       // EOFB (or the end) before the expected height: the missing rows are reported by run().
-      if (reader.atEnd || reader.atEol()) break;
+      // A line starts with a mode code, at most six zeros and a one; only then is a look needed.
+      if (peekWindow(reader.data, reader.pos) >>> 25 === 0 && (reader.atEnd || reader.atEol())) break;
       const count = this.decode2D();
       if (count < 0 || reader.pos > reader.endBit) {
         // Without EOLs there is no way back into step: stop the page here.
