@@ -80,10 +80,20 @@ export function findB1(ref: Int32Array, previous: number, a0: number): number {
 
 /**
  * Paints the black spans described by a line's `count` changes into a zeroed row. A line ending
- * black ends at the sentinel after its last change (the width).
+ * black ends at the sentinel after its last change (the width). Two spans per turn: V8 checks
+ * the arrays again on every turn of a loop that stores, and that check was a tenth of the time.
  */
 export function changesToRow(changes: Int32Array, count: number, data: Uint8Array, offset: number): void {
-  for (let i = 0; i < count; i += 2) {
+  let i = 0;
+  for (; i + 2 < count; i += 4) {
+    const start = changes[i]!;
+    const end = changes[i + 1]!;
+    const start2 = changes[i + 2]!;
+    const end2 = changes[i + 3]!;
+    if (end > start) fillBlack(data, offset, start, end);
+    if (end2 > start2) fillBlack(data, offset, start2, end2);
+  }
+  if (i < count) {
     const start = changes[i]!;
     const end = changes[i + 1]!;
     if (end > start) fillBlack(data, offset, start, end);
