@@ -16,6 +16,7 @@ import {
   PASS_BITS,
   PASS_CODE,
   LONG_RUN,
+  SHORT_RUN_PAIR_CODES,
   VERTICAL_BITS,
   VERTICAL_CODE,
   WHITE_RUN_CODES,
@@ -129,8 +130,8 @@ function encode1D(writer: BitWriter, changes: Int32Array, count: number, width: 
     return;
   }
   // Every run is one table entry; the accumulator lives in locals for the line. Runs go in
-  // white/black pairs whose two codes are shifted in together when they fit (at most 25 bits, as
-  // two terminating codes always do): one flush per pair measured a third faster than per run.
+  // white/black pairs, shifted in together: one flush per pair measured a third faster than per
+  // run. Two runs below 64 (most of a text line) are one entry of the pair table.
   const out = writer.buffer;
   let length = writer.length;
   let acc = writer.acc;
@@ -139,15 +140,18 @@ function encode1D(writer: BitWriter, changes: Int32Array, count: number, width: 
   for (let i = 0; i < count; i += 2) {
     // changes[count] is a sentinel equal to the width: the last black run ends there.
     const blackStart = changes[i]!;
-    const whiteCode = WHITE_RUN_CODES[blackStart - position]!;
+    const whiteRun = blackStart - position;
     position = changes[i + 1]!;
-    const blackCode = BLACK_RUN_CODES[position - blackStart]!;
-    const whiteBits = whiteCode & 31;
-    const blackBits = blackCode & 31;
-    if (whiteBits + blackBits <= 25) {
-      acc = (acc << (whiteBits + blackBits)) | ((whiteCode >>> 5) << blackBits) | (blackCode >>> 5);
-      bits += whiteBits + blackBits;
+    const blackRun = position - blackStart;
+    if ((whiteRun | blackRun) < 64) {
+      const pair = SHORT_RUN_PAIR_CODES[(whiteRun << 6) | blackRun]!;
+      acc = (acc << (pair & 31)) | (pair >>> 5);
+      bits += pair & 31;
     } else {
+      const whiteCode = WHITE_RUN_CODES[whiteRun]!;
+      const blackCode = BLACK_RUN_CODES[blackRun]!;
+      const whiteBits = whiteCode & 31;
+      const blackBits = blackCode & 31;
       acc = (acc << whiteBits) | (whiteCode >>> 5);
       bits += whiteBits;
       while (bits >= 8) {

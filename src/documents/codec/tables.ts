@@ -115,6 +115,23 @@ function buildRunCodes(codes: readonly (readonly [number, string])[]): RunCodes 
 export const WHITE_RUN_CODES = buildRunCodes(WHITE_CODES);
 export const BLACK_RUN_CODES = buildRunCodes(BLACK_CODES);
 
+/**
+ * A white run below 64 followed by a black run below 64 (most of a text line), as one code:
+ * indexed by `white << 6 | black`, packed as `code << 5 | length` (at most 8 + 12 bits).
+ */
+export const SHORT_RUN_PAIR_CODES = (() => {
+  const pairs = new Int32Array(64 * 64);
+  for (let white = 0; white < 64; white++) {
+    for (let black = 0; black < 64; black++) {
+      const whiteCode = WHITE_RUN_CODES[white]!;
+      const blackCode = BLACK_RUN_CODES[black]!;
+      const code = ((whiteCode >>> 5) << (blackCode & 31)) | (blackCode >>> 5);
+      pairs[(white << 6) | black] = (code << 5) | ((whiteCode & 31) + (blackCode & 31));
+    }
+  }
+  return pairs;
+})();
+
 // Two-dimensional mode codes (T.4 table 4). Mode ids are small integers for a fast switch.
 export const MODE_PASS = 1;
 export const MODE_HORIZONTAL = 2;
