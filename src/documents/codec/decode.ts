@@ -281,26 +281,41 @@ class PageDecoder {
         let bits = window;
         let left = WINDOW_BITS;
         for (;;) {
-          let a1: number;
           if (bits < 0) {
-            a1 = ref[bi]!;
-            bits <<= 1;
-            left -= 1;
-            pos += 1;
+            // Leading ones are V0 codes: each b1 is the next reference change while that stays
+            // right of the last (a reference line can hold an empty run, or end).
+            const codes = Math.clz32(~bits | (1 << (31 - left)));
+            let a1 = ref[bi]!;
+            out[count] = a1;
+            let copied = 1;
+            while (copied < codes && a1 < width) {
+              const next = ref[bi + copied]!;
+              if (next <= a1) break;
+              out[count + copied] = next;
+              a1 = next;
+              copied++;
+            }
+            count += copied;
+            bi += copied;
+            pos += copied;
+            bits <<= copied;
+            left -= copied;
+            a0 = a1;
+            if (a1 >= width || ref[bi]! <= a1) break;
           } else if (bits >= 1 << 30) {
-            a1 = ref[bi]! + ((bits >>> 28) & 2) - 1;
+            const a1 = ref[bi]! + ((bits >>> 28) & 2) - 1;
             pos += 3;
             if (a1 < a0 || a1 < 0 || a1 > width) break line;
             bits <<= 3;
             left -= 3;
+            out[count++] = a1;
+            a0 = a1;
+            bi++;
+            // VL1 can repeat a0 (a zero-length run): the count check bounds that.
+            if (a1 >= width || ref[bi]! <= a1 || (bi >= 2 && ref[bi - 2]! > a1) || count > width + 1) break;
           } else {
             break;
           }
-          out[count++] = a1;
-          a0 = a1;
-          bi++;
-          // VL1 can repeat a0 (a zero-length run): the count check bounds that.
-          if (a1 >= width || ref[bi]! <= a1 || (bi >= 2 && ref[bi - 2]! > a1) || count > width + 1) break;
           if (left < 3) {
             bits = peekWindow(data, pos);
             left = WINDOW_BITS;
