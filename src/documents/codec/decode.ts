@@ -275,9 +275,10 @@ class PageDecoder {
       const window = peekWindow(data, pos);
       if (window < 0 || window >= 1 << 30) {
         // V0 ('1'), VR1 ('011') and VL1 ('010') are nine in ten of a text page's codes and come
-        // in runs (strokes continue from the line above). While each next b1 is simply the next
-        // reference change (right of a1, none left of a1 to step back to), they are decoded from
-        // bits held in a register, with no mode table, dispatch or findB1.
+        // in runs (strokes continue from the line above), with passes between them. While each
+        // next b1 is simply the next reference change (right of a1, none left of a1 to step back
+        // to), they are decoded from bits held in a register, with no mode table, dispatch or
+        // findB1.
         let bits = window;
         let left = WINDOW_BITS;
         for (;;) {
@@ -313,10 +314,18 @@ class PageDecoder {
             bi++;
             // VL1 can repeat a0 (a zero-length run): the count check bounds that.
             if (a1 >= width || ref[bi]! <= a1 || (bi >= 2 && ref[bi - 2]! > a1) || count > width + 1) break;
+          } else if (bits >>> 28 === 1) {
+            // Pass ('0001'): a0 moves under b2; b1 is then the reference change after b2.
+            a0 = ref[bi + 1]!;
+            bi += 2;
+            pos += 4;
+            bits <<= 4;
+            left -= 4;
+            if (ref[bi]! <= a0) break;
           } else {
             break;
           }
-          if (left < 3) {
+          if (left < 4) {
             bits = peekWindow(data, pos);
             left = WINDOW_BITS;
           }
