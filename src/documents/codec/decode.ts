@@ -275,10 +275,10 @@ class PageDecoder {
       const window = peekWindow(data, pos);
       if (window < 0 || window >= 1 << 30) {
         // V0 ('1'), VR1 ('011') and VL1 ('010') are nine in ten of a text page's codes and come
-        // in runs (strokes continue from the line above), with passes between them. While each
-        // next b1 is simply the next reference change (right of a1, none left of a1 to step back
-        // to), they are decoded from bits held in a register, with no mode table, dispatch or
-        // findB1.
+        // in runs (strokes continue from the line above), with passes and other vertical codes
+        // between them. While each next b1 is simply the next reference change (right of a1,
+        // none left of a1 to step back to), they are decoded from bits held in a register, with
+        // no mode table, dispatch or findB1; horizontal mode and anything else leave the run.
         let bits = window;
         let left = WINDOW_BITS;
         for (;;) {
@@ -303,17 +303,6 @@ class PageDecoder {
             left -= copied;
             a0 = a1;
             if (a1 >= width || ref[bi]! <= a1) break;
-          } else if (bits >= 1 << 30) {
-            const a1 = ref[bi]! + ((bits >>> 28) & 2) - 1;
-            pos += 3;
-            if (a1 < a0 || a1 < 0 || a1 > width) break line;
-            bits <<= 3;
-            left -= 3;
-            out[count++] = a1;
-            a0 = a1;
-            bi++;
-            // VL1 can repeat a0 (a zero-length run): the count check bounds that.
-            if (a1 >= width || ref[bi]! <= a1 || (bi >= 2 && ref[bi - 2]! > a1) || count > width + 1) break;
           } else if (bits >>> 28 === 1) {
             // Pass ('0001'): a0 moves under b2; b1 is then the reference change after b2.
             a0 = ref[bi + 1]!;
@@ -323,9 +312,31 @@ class PageDecoder {
             left -= 4;
             if (ref[bi]! <= a0) break;
           } else {
-            break;
+            // VR1/VL1 ('011'/'010'), VR2/VL2 ('000011'/'000010'), VR3/VL3 ('0000011'/'0000010'):
+            // the last bit of the code is the side.
+            let length: number;
+            let offset: number;
+            if (bits >= 1 << 30) {
+              length = 3;
+              offset = ((bits >>> 28) & 2) - 1;
+            } else if (bits >>> 27 === 1 || bits >>> 26 === 1) {
+              length = bits >>> 27 === 1 ? 6 : 7;
+              offset = (((bits >>> (32 - length)) & 1) * 2 - 1) * (length - 4);
+            } else {
+              break;
+            }
+            const a1 = ref[bi]! + offset;
+            pos += length;
+            if (a1 < a0 || a1 < 0 || a1 > width) break line;
+            bits <<= length;
+            left -= length;
+            out[count++] = a1;
+            a0 = a1;
+            bi++;
+            // VL can repeat a0 (a zero-length run): the count check bounds that.
+            if (a1 >= width || ref[bi]! <= a1 || (bi >= 2 && ref[bi - 2]! > a1) || count > width + 1) break;
           }
-          if (left < 4) {
+          if (left < 7) {
             bits = peekWindow(data, pos);
             left = WINDOW_BITS;
           }
