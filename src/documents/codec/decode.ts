@@ -23,17 +23,7 @@ import {
   type CodingScheme,
   type FillOrder,
 } from './options.ts';
-import {
-  BLACK_LOOKUP,
-  BLACK_PEEK_BITS,
-  MODE_HORIZONTAL,
-  MODE_LOOKUP,
-  MODE_PASS,
-  MODE_PEEK_BITS,
-  MODE_VERTICAL,
-  WHITE_LOOKUP,
-  WHITE_PEEK_BITS,
-} from './tables.ts';
+import { BLACK_LOOKUP, BLACK_PEEK_BITS, WHITE_LOOKUP, WHITE_PEEK_BITS } from './tables.ts';
 
 export interface DecodeOptions {
   readonly scheme: CodingScheme;
@@ -273,92 +263,11 @@ class PageDecoder {
     line: while (a0 < width) {
       bi = findB1(ref, bi, a0);
       const window = peekWindow(data, pos);
-      if (window < 0 || window >= 1 << 30) {
-        // V0 ('1'), VR1 ('011') and VL1 ('010') are nine in ten of a text page's codes and come
-        // in runs (strokes continue from the line above), with passes and other vertical codes
-        // between them. While each next b1 is simply the next reference change (right of a1,
-        // none left of a1 to step back to), they are decoded from bits held in a register, with
-        // no mode table, dispatch or findB1; horizontal mode and anything else leave the run.
-        let bits = window;
-        let left = WINDOW_BITS;
-        for (;;) {
-          if (bits < 0) {
-            // Leading ones are V0 codes: each b1 is the next reference change while that stays
-            // right of the last (a reference line can hold an empty run, or end).
-            const codes = Math.clz32(~bits | (1 << (31 - left)));
-            let a1 = ref[bi]!;
-            out[count] = a1;
-            let copied = 1;
-            while (copied < codes && a1 < width) {
-              const next = ref[bi + copied]!;
-              if (next <= a1) break;
-              out[count + copied] = next;
-              a1 = next;
-              copied++;
-            }
-            count += copied;
-            bi += copied;
-            pos += copied;
-            bits <<= copied;
-            left -= copied;
-            a0 = a1;
-            if (a1 >= width || ref[bi]! <= a1) break;
-          } else if (bits >>> 28 === 1) {
-            // Pass ('0001'): a0 moves under b2; b1 is then the reference change after b2.
-            a0 = ref[bi + 1]!;
-            bi += 2;
-            pos += 4;
-            bits <<= 4;
-            left -= 4;
-            if (ref[bi]! <= a0) break;
-          } else {
-            // VR1/VL1 ('011'/'010'), VR2/VL2 ('000011'/'000010'), VR3/VL3 ('0000011'/'0000010'):
-            // the last bit of the code is the side.
-            let length: number;
-            let offset: number;
-            if (bits >= 1 << 30) {
-              length = 3;
-              offset = ((bits >>> 28) & 2) - 1;
-            } else if (bits >>> 27 === 1 || bits >>> 26 === 1) {
-              length = bits >>> 27 === 1 ? 6 : 7;
-              offset = (((bits >>> (32 - length)) & 1) * 2 - 1) * (length - 4);
-            } else {
-              break;
-            }
-            const a1 = ref[bi]! + offset;
-            pos += length;
-            if (a1 < a0 || a1 < 0 || a1 > width) break line;
-            bits <<= length;
-            left -= length;
-            out[count++] = a1;
-            a0 = a1;
-            bi++;
-            // VL can repeat a0 (a zero-length run): the count check bounds that.
-            if (a1 >= width || ref[bi]! <= a1 || (bi >= 2 && ref[bi - 2]! > a1) || count > width + 1) break;
-          }
-          if (left < 7) {
-            bits = peekWindow(data, pos);
-            left = WINDOW_BITS;
-          }
-        }
-        continue;
-      }
-      const entry = MODE_LOOKUP[window >>> (32 - MODE_PEEK_BITS)]!;
-      if (entry === 0) break;
-      pos += entry & 15;
-      const mode = entry >>> 4;
-      if (mode >= MODE_VERTICAL - 3) {
-        const a1 = ref[bi]! + mode - MODE_VERTICAL;
-        if (a1 < a0 || a1 < 0 || a1 > width) break;
-        out[count++] = a1;
-        a0 = a1;
-        bi++;
-      } else if (mode === MODE_PASS) {
-        a0 = ref[bi + 1]!;
-      } else if (mode === MODE_HORIZONTAL) {
+      if (window >>> 29 === 1) {
+        // Horizontal mode ('001'): two runs, one of a0's colour, then one of the other.
+        pos += 3;
         let a1 = a0 < 0 ? 0 : a0;
         const color = count & 1;
-        // Two runs: one of the current colour, then one of the other.
         for (let half = 0; half < 2; half++) {
           const black = color ^ half;
           const table = black ? BLACK_LOOKUP : WHITE_LOOKUP;
@@ -377,10 +286,81 @@ class PageDecoder {
           out[count++] = a1;
         }
         a0 = a1;
-      } else {
-        break; // extension codes (uncompressed mode) are not supported, as in libtiff
+        if (count > width + 1) break; // only zero-length runs can produce more
+        continue;
       }
-      if (count > width + 1) break; // only zero-length runs can produce more
+      // Seven zeros or more: an EOL, fill or the end of the data; '0000001' is an extension code
+      // (uncompressed mode), not supported, as in libtiff.
+      if (window >>> 25 <= 1) {
+        if (window >>> 25 === 1) pos += 7;
+        break;
+      }
+      // Every other code is vertical or a pass. V0 ('1'), VR1 ('011') and VL1 ('010') are nine
+      // in ten of a text page's codes and come in runs (strokes continue from the line above).
+      // While each next b1 is simply the next reference change (right of a1, none left of a1 to
+      // step back to), they are decoded from bits held in a register, with no findB1.
+      let bits = window;
+      let left = WINDOW_BITS;
+      for (;;) {
+        if (bits < 0) {
+          // Leading ones are V0 codes: each b1 is the next reference change while that stays
+          // right of the last (a reference line can hold an empty run, or end).
+          const codes = Math.clz32(~bits | (1 << (31 - left)));
+          let a1 = ref[bi]!;
+          out[count] = a1;
+          let copied = 1;
+          while (copied < codes && a1 < width) {
+            const next = ref[bi + copied]!;
+            if (next <= a1) break;
+            out[count + copied] = next;
+            a1 = next;
+            copied++;
+          }
+          count += copied;
+          bi += copied;
+          pos += copied;
+          bits <<= copied;
+          left -= copied;
+          a0 = a1;
+          if (a1 >= width || ref[bi]! <= a1) break;
+        } else if (bits >>> 28 === 1) {
+          // Pass ('0001'): a0 moves under b2; b1 is then the reference change after b2.
+          a0 = ref[bi + 1]!;
+          bi += 2;
+          pos += 4;
+          bits <<= 4;
+          left -= 4;
+          if (ref[bi]! <= a0) break;
+        } else {
+          // VR1/VL1 ('011'/'010'), VR2/VL2 ('000011'/'000010'), VR3/VL3 ('0000011'/'0000010'):
+          // the last bit of the code is the side.
+          let length: number;
+          let offset: number;
+          if (bits >= 1 << 30) {
+            length = 3;
+            offset = ((bits >>> 28) & 2) - 1;
+          } else if (bits >>> 27 === 1 || bits >>> 26 === 1) {
+            length = bits >>> 27 === 1 ? 6 : 7;
+            offset = (((bits >>> (32 - length)) & 1) * 2 - 1) * (length - 4);
+          } else {
+            break;
+          }
+          const a1 = ref[bi]! + offset;
+          pos += length;
+          if (a1 < a0 || a1 < 0 || a1 > width) break line;
+          bits <<= length;
+          left -= length;
+          out[count++] = a1;
+          a0 = a1;
+          bi++;
+          // VL can repeat a0 (a zero-length run): the count check bounds that.
+          if (a1 >= width || ref[bi]! <= a1 || (bi >= 2 && ref[bi - 2]! > a1) || count > width + 1) break;
+        }
+        if (left < 7) {
+          bits = peekWindow(data, pos);
+          left = WINDOW_BITS;
+        }
+      }
     }
     reader.pos = pos;
     if (a0 < width) return -1;
