@@ -247,8 +247,10 @@ class PageDecoder {
   }
 
   /**
-   * T.4 two-dimensional / T.6 line against `reference`: the hottest loop of the decoder, so the
-   * bit position lives in a local and runs are read inline (measured faster than a bit buffer).
+   * T.4 two-dimensional / T.6 line against `reference`: the hottest loop of the decoder. The bit
+   * position lives in a local; runs of vertical codes and passes are shifted out of a window of
+   * bits in a register, refilled from three bytes (a bit buffer kept for every code, horizontal
+   * runs included, measured slower).
    */
   private decode2D(): number {
     const reader = this.reader;
