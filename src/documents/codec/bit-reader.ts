@@ -101,11 +101,13 @@ export function peekShort(data: Uint8Array, pos: number, bits: number): number {
   return (window & 0xffffff) >>> (24 - bits);
 }
 
-/** Up to 9 bits at `pos` from two bytes (mode codes: at most 7 bits). */
-export function peekTiny(data: Uint8Array, pos: number, bits: number): number {
+/** Bits that `peekWindow` always holds: 24 read, less up to 7 already used of the first byte. */
+export const WINDOW_BITS = 17;
+
+/** The bits from `pos` on, left-aligned in a 32-bit number (the bit at `pos` is the sign bit). */
+export function peekWindow(data: Uint8Array, pos: number): number {
   const i = pos >>> 3;
-  const window = ((data[i]! << 8) | data[i + 1]!) << (pos & 7);
-  return (window & 0xffff) >>> (16 - bits);
+  return ((data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!) << (8 + (pos & 7));
 }
 
 /** Shift that packs a run's bit count below its length in `readRunAt`'s result. */

@@ -4,7 +4,15 @@
 // Limits: width, height, input bytes and a wall-clock budget checked every few rows.
 import { type Bitmap } from '../page.ts';
 import { DecodeTimeoutError, ImageLimitError, InvalidImageError } from '../image-errors.ts';
-import { BitReader, CONSUMED_MASK, peekShort, peekTiny, readRunAt, RUN_SHIFT } from './bit-reader.ts';
+import {
+  BitReader,
+  CONSUMED_MASK,
+  peekShort,
+  peekWindow,
+  readRunAt,
+  RUN_SHIFT,
+  WINDOW_BITS,
+} from './bit-reader.ts';
 import { changesCapacity, changesToRow, endLine, findB1, SENTINELS } from './lines.ts';
 import {
   checkHeight,
@@ -15,17 +23,7 @@ import {
   type CodingScheme,
   type FillOrder,
 } from './options.ts';
-import {
-  BLACK_LOOKUP,
-  BLACK_PEEK_BITS,
-  MODE_HORIZONTAL,
-  MODE_LOOKUP,
-  MODE_PASS,
-  MODE_PEEK_BITS,
-  MODE_VERTICAL,
-  WHITE_LOOKUP,
-  WHITE_PEEK_BITS,
-} from './tables.ts';
+import { BLACK_LOOKUP, BLACK_PEEK_BITS, WHITE_LOOKUP, WHITE_PEEK_BITS } from './tables.ts';
 
 export interface DecodeOptions {
   readonly scheme: CodingScheme;
@@ -184,7 +182,8 @@ class PageDecoder {
     while (this.rows < this.maxRows) {
       this.checkClock();
       // EOFB (or the end) before the expected height: the missing rows are reported by run().
-      if (reader.atEnd || reader.atEol()) break;
+      // A line starts with a mode code, at most six zeros and a one; only then is a look needed.
+      if (peekWindow(reader.data, reader.pos) >>> 25 === 0 && (reader.atEnd || reader.atEol())) break;
       const count = this.decode2D();
       if (count < 0 || reader.pos > reader.endBit) {
         // Without EOLs there is no way back into step: stop the page here.
@@ -248,8 +247,10 @@ class PageDecoder {
   }
 
   /**
-   * T.4 two-dimensional / T.6 line against `reference`: the hottest loop of the decoder, so the
-   * bit position lives in a local and runs are read inline (measured faster than a bit buffer).
+   * T.4 two-dimensional / T.6 line against `reference`: the hottest loop of the decoder. The bit
+   * position lives in a local; runs of vertical codes and passes are shifted out of a window of
+   * bits in a register, refilled from three bytes (a bit buffer kept for every code, horizontal
+   * runs included, measured slower).
    */
   private decode2D(): number {
     const reader = this.reader;
@@ -259,38 +260,16 @@ class PageDecoder {
     const out = this.current;
     let pos = reader.pos;
     let a0 = -1;
-    let color = 0;
-    let count = 0;
+    let count = 0; // also the colour of a0: every change switches it, so white when even
     let bi = 0;
     line: while (a0 < width) {
-      bi = findB1(ref, bi, a0, color);
-      const modeBits = peekTiny(data, pos, MODE_PEEK_BITS);
-      if (modeBits >= 1 << (MODE_PEEK_BITS - 1)) {
-        // V0 ('1'), by far the most frequent code: no table, no mode dispatch.
-        pos++;
-        const a1 = ref[bi]!;
-        out[count++] = a1;
-        a0 = a1;
-        color ^= 1;
-        bi++; // the next b1 is usually the next reference change: findB1 then only confirms it
-        continue;
-      }
-      const entry = MODE_LOOKUP[modeBits]!;
-      if (entry === 0) break;
-      pos += entry & 15;
-      const mode = entry >>> 4;
-      if (mode >= MODE_VERTICAL - 3) {
-        const a1 = ref[bi]! + mode - MODE_VERTICAL;
-        if (a1 < a0 || a1 < 0 || a1 > width) break;
-        out[count++] = a1;
-        a0 = a1;
-        color ^= 1;
-        bi++;
-      } else if (mode === MODE_PASS) {
-        a0 = ref[bi + 1]!;
-      } else if (mode === MODE_HORIZONTAL) {
+      bi = findB1(ref, bi, a0);
+      const window = peekWindow(data, pos);
+      if (window >>> 29 === 1) {
+        // Horizontal mode ('001'): two runs, one of a0's colour, then one of the other.
+        pos += 3;
         let a1 = a0 < 0 ? 0 : a0;
-        // Two runs: one of the current colour, then one of the other.
+        const color = count & 1;
         for (let half = 0; half < 2; half++) {
           const black = color ^ half;
           const table = black ? BLACK_LOOKUP : WHITE_LOOKUP;
@@ -309,10 +288,81 @@ class PageDecoder {
           out[count++] = a1;
         }
         a0 = a1;
-      } else {
-        break; // extension codes (uncompressed mode) are not supported, as in libtiff
+        if (count > width + 1) break; // only zero-length runs can produce more
+        continue;
       }
-      if (count > width + 1) break; // only zero-length runs can produce more
+      // Seven zeros or more: an EOL, fill or the end of the data; '0000001' is an extension code
+      // (uncompressed mode), not supported, as in libtiff.
+      if (window >>> 25 <= 1) {
+        if (window >>> 25 === 1) pos += 7;
+        break;
+      }
+      // Every other code is vertical or a pass. V0 ('1'), VR1 ('011') and VL1 ('010') are nine
+      // in ten of a text page's codes and come in runs (strokes continue from the line above).
+      // While each next b1 is simply the next reference change (right of a1, none left of a1 to
+      // step back to), they are decoded from bits held in a register, with no findB1.
+      let bits = window;
+      let left = WINDOW_BITS;
+      for (;;) {
+        if (bits < 0) {
+          // Leading ones are V0 codes: each b1 is the next reference change while that stays
+          // right of the last (a reference line can hold an empty run, or end).
+          const codes = Math.clz32(~bits | (1 << (31 - left)));
+          let a1 = ref[bi]!;
+          out[count] = a1;
+          let copied = 1;
+          while (copied < codes && a1 < width) {
+            const next = ref[bi + copied]!;
+            if (next <= a1) break;
+            out[count + copied] = next;
+            a1 = next;
+            copied++;
+          }
+          count += copied;
+          bi += copied;
+          pos += copied;
+          bits <<= copied;
+          left -= copied;
+          a0 = a1;
+          if (a1 >= width || ref[bi]! <= a1) break;
+        } else if (bits >>> 28 === 1) {
+          // Pass ('0001'): a0 moves under b2; b1 is then the reference change after b2.
+          a0 = ref[bi + 1]!;
+          bi += 2;
+          pos += 4;
+          bits <<= 4;
+          left -= 4;
+          if (ref[bi]! <= a0) break;
+        } else {
+          // VR1/VL1 ('011'/'010'), VR2/VL2 ('000011'/'000010'), VR3/VL3 ('0000011'/'0000010'):
+          // the last bit of the code is the side.
+          let length: number;
+          let offset: number;
+          if (bits >= 1 << 30) {
+            length = 3;
+            offset = ((bits >>> 28) & 2) - 1;
+          } else if (bits >>> 27 === 1 || bits >>> 26 === 1) {
+            length = bits >>> 27 === 1 ? 6 : 7;
+            offset = (((bits >>> (32 - length)) & 1) * 2 - 1) * (length - 4);
+          } else {
+            break;
+          }
+          const a1 = ref[bi]! + offset;
+          pos += length;
+          if (a1 < a0 || a1 < 0 || a1 > width) break line;
+          bits <<= length;
+          left -= length;
+          out[count++] = a1;
+          a0 = a1;
+          bi++;
+          // VL can repeat a0 (a zero-length run): the count check bounds that.
+          if (a1 >= width || ref[bi]! <= a1 || (bi >= 2 && ref[bi - 2]! > a1) || count > width + 1) break;
+        }
+        if (left < 7) {
+          bits = peekWindow(data, pos);
+          left = WINDOW_BITS;
+        }
+      }
     }
     reader.pos = pos;
     if (a0 < width) return -1;
@@ -336,7 +386,7 @@ class PageDecoder {
 
   private acceptLine(count: number): void {
     const offset = this.ensureRow();
-    changesToRow(this.current, count, this.width, this.data, offset);
+    changesToRow(this.current, count, this.data, offset);
     const previous = this.reference;
     this.reference = this.current;
     this.current = previous;

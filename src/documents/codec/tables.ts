@@ -115,37 +115,25 @@ function buildRunCodes(codes: readonly (readonly [number, string])[]): RunCodes 
 export const WHITE_RUN_CODES = buildRunCodes(WHITE_CODES);
 export const BLACK_RUN_CODES = buildRunCodes(BLACK_CODES);
 
-// Two-dimensional mode codes (T.4 table 4). Mode ids are small integers for a fast switch.
-export const MODE_PASS = 1;
-export const MODE_HORIZONTAL = 2;
-/** Vertical modes are stored as MODE_VERTICAL + (a1 - b1), i.e. 7..13 for VL3..VR3. */
-export const MODE_VERTICAL = 10;
-export const MODE_EXTENSION = 3;
-export const MODE_PEEK_BITS = 7;
-
-const MODE_CODES: readonly (readonly [number, string])[] = [
-  [MODE_PASS, '0001'],
-  [MODE_HORIZONTAL, '001'],
-  [MODE_VERTICAL, '1'],
-  [MODE_VERTICAL + 1, '011'],
-  [MODE_VERTICAL + 2, '000011'],
-  [MODE_VERTICAL + 3, '0000011'],
-  [MODE_VERTICAL - 1, '010'],
-  [MODE_VERTICAL - 2, '000010'],
-  [MODE_VERTICAL - 3, '0000010'],
-  [MODE_EXTENSION, '0000001'],
-];
-
-/** Mode lookup: `mode << 4 | codeLength`; 0 = no mode code (EOL or corruption). */
-export const MODE_LOOKUP = (() => {
-  const table = new Int32Array(1 << MODE_PEEK_BITS);
-  for (const [mode, code] of MODE_CODES) {
-    const shift = MODE_PEEK_BITS - code.length;
-    const base = parseInt(code, 2) << shift;
-    for (let suffix = 0; suffix < 1 << shift; suffix++) table[base | suffix] = (mode << 4) | code.length;
+/**
+ * A white run below 64 followed by a black run below 64 (most of a text line), as one code:
+ * indexed by `white << 6 | black`, packed as `code << 5 | length` (at most 8 + 12 bits).
+ */
+export const SHORT_RUN_PAIR_CODES = (() => {
+  const pairs = new Int32Array(64 * 64);
+  for (let white = 0; white < 64; white++) {
+    for (let black = 0; black < 64; black++) {
+      const whiteCode = WHITE_RUN_CODES[white]!;
+      const blackCode = BLACK_RUN_CODES[black]!;
+      const code = ((whiteCode >>> 5) << (blackCode & 31)) | (blackCode >>> 5);
+      pairs[(white << 6) | black] = (code << 5) | ((whiteCode & 31) + (blackCode & 31));
+    }
   }
-  return table;
+  return pairs;
 })();
+
+// Two-dimensional mode codes (T.4 table 4) for the encoder; the decoder tells them apart by their
+// leading bits (decode2D).
 
 /** Vertical mode codes indexed by a1 - b1 + 3 (VL3..VR3). */
 export const VERTICAL_CODE = Uint8Array.from([0b0000010, 0b000010, 0b010, 0b1, 0b011, 0b000011, 0b0000011]);

@@ -1,4 +1,4 @@
-// TIFF Class F: multi-page fax TIFF reader and writer.
+// TIFF Class F: multi-page fax TIFF reader and writer, and page-by-page conversion between them.
 export {
   readTiff,
   readTiffImages,
@@ -16,3 +16,4 @@ export {
   type TiffCompression,
   type TiffPageInput,
 } from './writer.ts';
+export { transcodeTiff, type TiffTranscodeOptions } from './transcode.ts';

@@ -14,6 +14,7 @@ import {
 import { decodePage } from '../codec/decode.ts';
 import { BIT_REVERSE } from '../codec/tables.ts';
 import { clearPadding, invertPixels } from '../codec/lines.ts';
+import { memorySource, type ReadBuffer, type TiffSource } from './source.ts';
 import {
   checkHeight,
   checkWidth,
@@ -73,13 +74,18 @@ export interface DecodedFaxPage extends FaxPage {
   readonly quality: PageQuality;
 }
 
-/** Reads every page as a fax page: fax widths only, resolution mapped to the nearest fax one. */
+/**
+ * Reads every page as a fax page: fax widths only, resolution mapped to the nearest fax one.
+ * Uncompressed pages stored as a Bitmap holds them are views of `file`, not copies (see
+ * readTiffImages): keep `file` unchanged while the pages are in use.
+ */
 export function readTiff(file: Uint8Array, options: TiffReadOptions = {}): DecodedFaxPage[] {
-  return readTiffImages(file, { ...options, allowAnyWidth: false }).map((image) => ({
-    ...image.bitmap,
-    resolution: nearestFaxResolution(image.yDpi),
-    quality: image.quality,
-  }));
+  return readTiffImages(file, { ...options, allowAnyWidth: false }).map(asFaxPage);
+}
+
+/** A page read with fax widths only, as a fax page: resolution mapped to the nearest fax one. */
+export function asFaxPage(image: TiffImage): DecodedFaxPage {
+  return { ...image.bitmap, resolution: nearestFaxResolution(image.yDpi), quality: image.quality };
 }
 
 /** Fine unless the vertical resolution is clearly standard (≈98) or superfine (≈391). */
@@ -89,25 +95,51 @@ export function nearestFaxResolution(yDpi: number): FaxResolution {
   return 'superfine';
 }
 
+/**
+ * Reads every page with its stored geometry. Uncompressed pages stored the way a Bitmap holds
+ * them (MSB first, white 0, whole bytes per row, strips back to back: what libtiff writes) are
+ * views of `file`, not copies, as libtiff maps such strips instead of reading them: a 100-page
+ * uncompressed file is 47 MB. The codec never writes into a page.
+ */
 export function readTiffImages(file: Uint8Array, options: TiffReadOptions = {}): TiffImage[] {
+  const document = checkTiff(memorySource(file), options);
+  return document.layouts.map((layout) => decodeImage(document, layout));
+}
+
+/** A TIFF whose headers all passed the checks, ready to decode page by page. */
+export interface CheckedTiff {
+  readonly layouts: readonly PageLayout[];
+  readonly tiff: TiffStructure;
+  readonly options: TiffReadOptions & { readonly now: () => number };
+  /** End of the whole document's time budget. */
+  readonly deadline: number;
+}
+
+/**
+ * Checks every header, and the total size of the bitmaps, before the first page is decoded: a
+ * hostile file fails here, having allocated nothing.
+ */
+export function checkTiff(source: TiffSource, options: TiffReadOptions): CheckedTiff {
   const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_TIFF_BYTES;
-  if (file.length > maxBytes) {
-    throw new ImageLimitError(`TIFF file of ${file.length} bytes exceeds the limit of ${maxBytes}`);
+  if (source.length > maxBytes) {
+    throw new ImageLimitError(`TIFF file of ${source.length} bytes exceeds the limit of ${maxBytes}`);
   }
-  const tiff = new TiffStructure(file);
+  const tiff = new TiffStructure(source);
   const ifds = tiff.ifdOffsets(options.maxPages ?? DEFAULT_MAX_PAGES);
-  // Every header is checked, and the total size, before the first page is decoded.
   const layouts = ifds.map((offset, index) =>
     describePage(tiff, tiff.readIfd(offset, index + 1), index + 1, options),
   );
   const documentLimits = { ...DEFAULT_DOCUMENT_LIMITS, ...options.documentLimits };
   checkDecodedBytes(
-    layouts.reduce((sum, layout) => sum + Math.ceil(layout.width / 8) * layout.height, 0),
+    layouts.reduce((sum, layout) => sum + bitmapBytes(layout), 0),
     documentLimits,
   );
   const now = options.now ?? (() => performance.now());
-  const deadline = now() + documentLimits.maxTotalDecodeMs;
-  return layouts.map((layout) => decodeImage(tiff, layout, { ...options, now }, deadline));
+  return { layouts, tiff, options: { ...options, now }, deadline: now() + documentLimits.maxTotalDecodeMs };
+}
+
+function bitmapBytes(layout: PageLayout): number {
+  return Math.ceil(layout.width / 8) * layout.height;
 }
 
 interface Field {
@@ -116,16 +148,20 @@ interface Field {
   readonly valueOffset: number;
 }
 
-class TiffStructure {
-  readonly file: Uint8Array;
-  private readonly view: DataView;
-  private readonly little: boolean;
+/** Metadata reads fetch this many bytes around them from a file: an IFD and its values. */
+const METADATA_WINDOW = 4096;
 
-  constructor(file: Uint8Array) {
-    this.file = file;
-    this.view = new DataView(file.buffer, file.byteOffset, file.byteLength);
-    if (file.length < 8) throw new InvalidImageError('not a TIFF file: shorter than its header');
-    const order = this.view.getUint16(0, false);
+class TiffStructure {
+  readonly source: TiffSource;
+  private readonly little: boolean;
+  /** The file's bytes around the last metadata read, from `windowStart` on. */
+  private window: DataView = new DataView(new ArrayBuffer(0));
+  private windowStart = 0;
+
+  constructor(source: TiffSource) {
+    this.source = source;
+    if (source.length < 8) throw new InvalidImageError('not a TIFF file: shorter than its header');
+    const order = this.u16(0, false);
     if (order !== 0x4949 && order !== 0x4d4d)
       throw new InvalidImageError('not a TIFF file: bad byte order mark');
     this.little = order === 0x4949;
@@ -134,12 +170,34 @@ class TiffStructure {
     if (magic !== 42) throw new InvalidImageError('not a TIFF file: bad magic number');
   }
 
-  u16(offset: number): number {
-    return this.view.getUint16(offset, this.little);
+  u8(offset: number): number {
+    const at = this.at(offset, 1);
+    return this.window.getUint8(at);
+  }
+
+  u16(offset: number, little = this.little): number {
+    const at = this.at(offset, 2);
+    return this.window.getUint16(at, little);
   }
 
   u32(offset: number): number {
-    return this.view.getUint32(offset, this.little);
+    const at = this.at(offset, 4);
+    return this.window.getUint32(at, this.little);
+  }
+
+  /**
+   * Where file offset `offset` lies in the window, fetching the window around it first if needed
+   * (so read `this.window` only after calling this).
+   */
+  private at(offset: number, size: number): number {
+    if (offset < this.windowStart || offset + size > this.windowStart + this.window.byteLength) {
+      const start = offset - (offset % METADATA_WINDOW);
+      const end = Math.min(this.source.length, start + 2 * METADATA_WINDOW);
+      const bytes = this.source.bytes(start, end - start);
+      this.window = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      this.windowStart = start;
+    }
+    return offset - this.windowStart;
   }
 
   /** The IFD chain, refusing loops, offsets outside the file and more than `maxPages` pages. */
@@ -150,14 +208,14 @@ class TiffStructure {
     while (offset !== 0) {
       const page = offsets.length + 1;
       if (seen.has(offset)) throw new InvalidImageError(`page ${page}: circular IFD chain`);
-      if (offset + 2 > this.file.length)
+      if (offset + 2 > this.source.length)
         throw new InvalidImageError(`page ${page}: IFD offset beyond end of file`);
       if (page > maxPages) throw new ImageLimitError(`TIFF has more than ${maxPages} pages`);
       seen.add(offset);
       offsets.push(offset);
       const entries = this.u16(offset);
       const next = offset + 2 + entries * 12;
-      if (next + 4 > this.file.length)
+      if (next + 4 > this.source.length)
         throw new InvalidImageError(`page ${page}: IFD extends beyond end of file`);
       offset = this.u32(next);
     }
@@ -178,7 +236,7 @@ class TiffStructure {
       if (size === undefined) continue; // unknown types are skipped, as TIFF readers must
       const bytes = size * count;
       const valueOffset = bytes <= 4 ? at + 8 : this.u32(at + 8);
-      if (valueOffset + bytes > this.file.length) {
+      if (valueOffset + bytes > this.source.length) {
         throw new InvalidImageError(`page ${page}: value of tag ${tag} lies beyond end of file`);
       }
       fields.set(tag, { type, count, valueOffset });
@@ -199,7 +257,7 @@ class TiffStructure {
     switch (field.type) {
       case 1:
       case 7:
-        return this.file[at + index]!;
+        return this.u8(at + index);
       case 3:
         return this.u16(at + index * 2);
       case 4:
@@ -216,7 +274,7 @@ class TiffStructure {
 }
 
 /** Everything needed to decode a page, taken from its IFD and checked before any decoding. */
-interface PageLayout {
+export interface PageLayout {
   readonly page: number;
   readonly width: number;
   readonly height: number;
@@ -280,7 +338,7 @@ function describePage(
   const stripOffsets = tiff.values(offsetsField, stripCount);
   const stripCounts =
     countsField === undefined || countsField.count < stripCount
-      ? stripOffsets.map((offset) => tiff.file.length - offset) // lost counts: read to the end
+      ? stripOffsets.map((offset) => tiff.source.length - offset) // lost counts: read to the end
       : tiff.values(countsField, stripCount);
   const unit = one(TAG.ResolutionUnit, RESOLUTION_UNIT.inch);
   return {
@@ -299,18 +357,39 @@ function describePage(
   };
 }
 
-function decodeImage(
-  tiff: TiffStructure,
-  layout: PageLayout,
-  options: TiffReadOptions & { readonly now: () => number },
-  deadline: number,
-): TiffImage {
+/** Buffers a page-by-page conversion lends to every page: the page's bitmap and strip bytes. */
+export interface PageBuffers {
+  readonly bitmap: ReadBuffer;
+  readonly strip: ReadBuffer;
+}
+
+/**
+ * Decodes one page of a checked TIFF into a new bitmap, or into `buffers`, which the page then
+ * shares until the next page is decoded into them.
+ */
+export function decodeImage(document: CheckedTiff, layout: PageLayout, buffers?: PageBuffers): TiffImage {
+  const { tiff, options, deadline } = document;
   const { page, width, height, scheme, photometric, fillOrder, rowsPerStrip, stripOffsets, stripCounts } =
     layout;
   const limits: CodecLimits = { ...DEFAULT_CODEC_LIMITS, ...options.limits };
   const stripCount = stripOffsets.length;
   const rowBytes = Math.ceil(width / 8);
-  const data = new Uint8Array(rowBytes * height);
+  const stored = storedRows(tiff.source, layout, buffers?.bitmap);
+  if (stored !== null) {
+    return {
+      bitmap: { width, height, rowBytes, data: stored },
+      xDpi: layout.xDpi,
+      yDpi: layout.yDpi,
+      compression: layout.compression,
+      fillOrder,
+      quality: { badLines: 0, consecutiveBadLines: 0, problem: undefined },
+    };
+  }
+  // The decoder paints into zeroed rows.
+  const data =
+    buffers === undefined
+      ? new Uint8Array(rowBytes * height)
+      : buffers.bitmap.take(rowBytes * height).fill(0);
   const now = options.now;
   const started = now();
   let badLines = 0;
@@ -320,11 +399,12 @@ function decodeImage(
     const firstRow = strip * rowsPerStrip;
     const rows = Math.min(rowsPerStrip, height - firstRow);
     const offset = stripOffsets[strip]!;
-    if (offset >= tiff.file.length) {
+    if (offset >= tiff.source.length) {
       throw new InvalidImageError(`page ${page}: strip offset beyond end of file`);
     }
     // A byte count past the end is clamped: decode what is there and count the missing rows.
-    const bytes = tiff.file.subarray(offset, Math.min(offset + stripCounts[strip]!, tiff.file.length));
+    const end = Math.min(offset + stripCounts[strip]!, tiff.source.length);
+    const bytes = tiff.source.bytes(offset, end - offset, buffers?.strip);
     const target = data.subarray(firstRow * rowBytes, (firstRow + rows) * rowBytes);
     if (scheme === null) {
       copyUncompressed(bytes, target, fillOrder);
@@ -364,6 +444,27 @@ function decodeImage(
     fillOrder,
     quality: { badLines, consecutiveBadLines: consecutive, problem },
   };
+}
+
+/**
+ * The page's rows as they are stored, when that is exactly as a Bitmap holds them: a view of a
+ * file in memory, or read from a file into `into`. Null when they need fixing up (bit order,
+ * inversion, padding bits to clear, gaps between strips, or fewer bytes than rows).
+ */
+function storedRows(source: TiffSource, layout: PageLayout, into?: ReadBuffer): Uint8Array | null {
+  const { width, height, scheme, photometric, fillOrder, rowsPerStrip, stripOffsets, stripCounts } = layout;
+  if (scheme !== null || fillOrder !== 1 || photometric !== PHOTOMETRIC_WHITE_IS_ZERO || width % 8 !== 0) {
+    return null;
+  }
+  const rowBytes = width / 8;
+  const start = stripOffsets[0]!;
+  for (let strip = 0; strip < stripOffsets.length; strip++) {
+    const firstRow = strip * rowsPerStrip;
+    const rows = Math.min(rowsPerStrip, height - firstRow);
+    if (stripOffsets[strip] !== start + firstRow * rowBytes || stripCounts[strip]! < rows * rowBytes)
+      return null;
+  }
+  return start + rowBytes * height <= source.length ? source.bytes(start, rowBytes * height, into) : null;
 }
 
 /** The coding scheme of a compression + its options; null for uncompressed data. */

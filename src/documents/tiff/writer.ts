@@ -70,58 +70,87 @@ export function writeTiff(pages: readonly TiffPageInput[], options: TiffWriteOpt
 }
 
 /**
- * The file as consecutive parts, for writing with `writev` or streaming: uncompressed pages are
- * passed through without a copy (a 100-page raw TIFF is 47 MB).
+ * The file as consecutive parts, for writing with `writev`: uncompressed pages are passed
+ * through without a copy (a 100-page raw TIFF is 47 MB).
  */
 export function writeTiffParts(
   pages: readonly TiffPageInput[],
   options: TiffWriteOptions = {},
 ): Uint8Array[] {
-  const compression = options.compression ?? 'g4';
-  const chunks: Uint8Array[] = [];
-  let size = 8;
-  const append = (bytes: Uint8Array): number => {
-    if (size % 2 === 1) {
-      chunks.push(new Uint8Array(1)); // TIFF wants word-aligned offsets
-      size++;
-    }
-    const offset = size;
-    chunks.push(bytes);
-    size += bytes.length;
-    return offset;
-  };
-  const header = new Uint8Array(8);
-  const headerView = new DataView(header.buffer);
-  headerView.setUint16(0, 0x4949);
-  headerView.setUint16(2, 42, true);
-  chunks.push(header);
+  const parts: Uint8Array[] = [];
+  const writer = new TiffPageWriter(pages.length, options, (part) => parts.push(part));
+  for (const page of pages) writer.writePage(page);
+  return parts;
+}
 
-  // Where the offset of the next IFD goes: the header first, then each IFD's last four bytes.
-  let nextPointer: { part: Uint8Array; at: number } = { part: header, at: 4 };
-  pages.forEach((page, index) => {
+/**
+ * Writes a TIFF one page at a time, handing each part of the file to `write` in file order.
+ * Every page's IFD goes before its strips and points past them to the next page's IFD, so
+ * nothing already handed out is patched later and a page can be dropped once written. Needs
+ * the page count up front (PageNumber), and exactly that many pages.
+ */
+export class TiffPageWriter {
+  private readonly pageCount: number;
+  private readonly options: TiffWriteOptions;
+  private readonly write: (part: Uint8Array) => void;
+  /** Bytes handed to `write` so far: the offset of the next part. */
+  private size = 0;
+  private pagesWritten = 0;
+
+  constructor(pageCount: number, options: TiffWriteOptions, write: (part: Uint8Array) => void) {
+    this.pageCount = pageCount;
+    this.options = options;
+    this.write = write;
+    const header = new Uint8Array(8);
+    const view = new DataView(header.buffer);
+    view.setUint16(0, 0x4949);
+    view.setUint16(2, 42, true);
+    view.setUint32(4, pageCount > 0 ? header.length : 0, true);
+    this.emit(header);
+  }
+
+  writePage(page: TiffPageInput): void {
+    if (this.pagesWritten === this.pageCount) {
+      throw new RangeError(`TiffPageWriter: more than the ${this.pageCount} pages announced`);
+    }
+    const options = this.options;
+    const compression = options.compression ?? 'g4';
     const rowsPerStrip = Math.max(1, Math.min(options.rowsPerStrip ?? page.height, page.height));
-    const stripOffsets: number[] = [];
-    const stripCounts: number[] = [];
+    const strips: Uint8Array[] = [];
     for (let first = 0; first < page.height; first += rowsPerStrip) {
       const rows = sliceRows(page, first, Math.min(rowsPerStrip, page.height - first));
       // T.4's K: a 1D line every 2 lines at standard resolution, every 4 at fine and above.
-      const strip = encodeStrip(rows, page.resolution === 'standard' ? 2 : 4, compression, options);
-      stripOffsets.push(append(strip));
-      stripCounts.push(strip.length);
+      strips.push(encodeStrip(rows, page.resolution === 'standard' ? 2 : 4, compression, options));
     }
-    const ifd = buildIfd(
-      pageEntries(page, index, pages.length, rowsPerStrip, stripOffsets, stripCounts, options),
-      (bytes) => append(bytes),
-    );
-    const ifdOffset = append(ifd.bytes);
-    new DataView(nextPointer.part.buffer, nextPointer.part.byteOffset).setUint32(
-      nextPointer.at,
-      ifdOffset,
-      true,
-    );
-    nextPointer = { part: ifd.bytes, at: ifd.nextPointer };
-  });
-  return chunks;
+    const stripCounts = strips.map((strip) => strip.length);
+    const entriesWith = (stripOffsets: readonly number[]): Entry[] =>
+      pageEntries(page, this.pagesWritten, this.pageCount, rowsPerStrip, stripOffsets, stripCounts, options);
+    // The IFD's size does not depend on the offsets it holds: lay the strips out after it.
+    let at = this.size + ifdBytes(entriesWith(strips.map(() => 0)));
+    const stripOffsets = strips.map((strip) => {
+      const offset = at;
+      at = wordAligned(at + strip.length);
+      return offset;
+    });
+    this.pagesWritten++;
+    const next = this.pagesWritten < this.pageCount ? at : 0;
+    this.emit(buildIfd(entriesWith(stripOffsets), this.size, next));
+    for (const strip of strips) this.emit(strip);
+  }
+
+  /** Hands out a part, then a pad byte if needed: TIFF wants word-aligned offsets. */
+  private emit(part: Uint8Array): void {
+    this.write(part);
+    this.size += part.length;
+    if (this.size % 2 === 1) {
+      this.write(new Uint8Array(1));
+      this.size++;
+    }
+  }
+}
+
+function wordAligned(offset: number): number {
+  return offset + (offset % 2);
 }
 
 function pageEntries(
@@ -180,24 +209,41 @@ function pageEntries(
   return entries.sort((a, b) => a.tag - b.tag);
 }
 
-/** Serialises an IFD; values longer than 4 bytes go through `place` and are referenced by offset. */
-function buildIfd(
-  entries: readonly Entry[],
-  place: (bytes: Uint8Array) => number,
-): { bytes: Uint8Array; nextPointer: number } {
-  const bytes = new Uint8Array(2 + entries.length * 12 + 4);
+/** Bytes of an IFD and of its values that do not fit in their entries, each word aligned. */
+function ifdBytes(entries: readonly Entry[]): number {
+  let size = 2 + entries.length * 12 + 4;
+  for (const entry of entries) {
+    const length = encodeValue(entry).length;
+    if (length > 4) size += wordAligned(length);
+  }
+  return size;
+}
+
+/**
+ * Serialises an IFD that will sit at file offset `at`, followed by its values longer than 4
+ * bytes; `next` is the offset of the next IFD (0 for the last page).
+ */
+function buildIfd(entries: readonly Entry[], at: number, next: number): Uint8Array {
+  const bytes = new Uint8Array(ifdBytes(entries));
   const view = new DataView(bytes.buffer);
   view.setUint16(0, entries.length, true);
+  let valueAt = 2 + entries.length * 12 + 4;
   entries.forEach((entry, i) => {
     const value = encodeValue(entry);
-    const at = 2 + i * 12;
-    view.setUint16(at, entry.tag, true);
-    view.setUint16(at + 2, entry.type, true);
-    view.setUint32(at + 4, entry.type === TYPE.RATIONAL ? value.length / 8 : count(entry), true);
-    if (value.length <= 4) bytes.set(value, at + 8);
-    else view.setUint32(at + 8, place(value), true);
+    const field = 2 + i * 12;
+    view.setUint16(field, entry.tag, true);
+    view.setUint16(field + 2, entry.type, true);
+    view.setUint32(field + 4, entry.type === TYPE.RATIONAL ? value.length / 8 : count(entry), true);
+    if (value.length <= 4) {
+      bytes.set(value, field + 8);
+    } else {
+      bytes.set(value, valueAt);
+      view.setUint32(field + 8, at + valueAt, true);
+      valueAt += wordAligned(value.length);
+    }
   });
-  return { bytes, nextPointer: 2 + entries.length * 12 };
+  view.setUint32(2 + entries.length * 12, next, true);
+  return bytes;
 }
 
 function count(entry: Entry): number {

@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { bitmapsEqual, type Bitmap } from '../../../src/documents/page.ts';
 import { readTiff, readTiffImages } from '../../../src/documents/tiff/reader.ts';
 import { writeTiff, type TiffCompression } from '../../../src/documents/tiff/writer.ts';
+import { transcodeTiff } from '../../../src/documents/tiff/transcode.ts';
 import { encodePage } from '../../../src/documents/codec/encode.ts';
 import { libtiffDecode, makeCorpus, tool, type Corpus } from './corpus.ts';
 import { TerminalError } from '../../../cluster/index.ts';
@@ -120,6 +121,23 @@ describe('files we write, checked by libtiff', () => {
       );
     }
   });
+});
+
+describe('files we convert page by page, checked by libtiff', () => {
+  it.each(['g3', 'g3-2d', 'g4', 'rle', 'none'] as TiffCompression[])(
+    'ghostscript G4 to %s',
+    (compression) => {
+      const source = 'gs-tiffg4-fine.tif';
+      const name = `transcoded-${compression}.tif`;
+      const parts: Uint8Array[] = [];
+      transcodeTiff(readFileSync(corpus.file(source)), (part) => parts.push(part.slice()), { compression });
+      writeFileSync(corpus.file(name), Buffer.concat(parts));
+      const info = tool('tiffinfo', ['-D', corpus.file(name)]);
+      expect(info.stderr).toBe('');
+      expect(info.stdout).not.toMatch(/error|warning/i);
+      expectSamePages(libtiffDecode(corpus, name), libtiffDecode(corpus, source));
+    },
+  );
 });
 
 describe('damaged real pages', () => {

@@ -1,9 +1,13 @@
 // TIFF Class F reader and writer on files we build and then damage on purpose: every refusal is a
 // typed error naming the page, and nothing hostile takes unbounded time or memory.
-import { describe, expect, it } from 'vitest';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { bitmapsEqual, createBitmap, type FaxPage } from '../../../src/documents/page.ts';
 import { readTiff, readTiffImages } from '../../../src/documents/tiff/reader.ts';
 import { writeTiff, type TiffCompression } from '../../../src/documents/tiff/writer.ts';
+import { transcodeTiff } from '../../../src/documents/tiff/transcode.ts';
 import { TAG } from '../../../src/documents/tiff/tags.ts';
 import { TerminalError } from '../../../cluster/index.ts';
 import {
@@ -87,6 +91,13 @@ describe('writing and reading back', () => {
     expect(page!.data[0]).toBe(~pages[0]!.data[0]! & 0xff);
   });
 
+  it('reads uncompressed rows stored as a Bitmap holds them without a copy, and copies the others', () => {
+    const stored = writeTiff(pages, { compression: 'none', rowsPerStrip: 64 });
+    for (const page of readTiff(stored)) expect(page.data.buffer).toBe(stored.buffer);
+    const reversed = writeTiff(pages, { compression: 'none', fillOrder: 2 });
+    for (const page of readTiff(reversed)) expect(page.data.buffer).not.toBe(reversed.buffer);
+  });
+
   it('reads foreign widths only when asked, and never as fax pages', () => {
     const odd = { ...syntheticPage(1700, 50, 4), resolution: 'fine' as const };
     const file = writeTiff([odd]);
@@ -97,6 +108,69 @@ describe('writing and reading back', () => {
     expect(image!.bitmap.width).toBe(1700);
     expect(bitmapsEqual(image!.bitmap, odd)).toBe(true);
     expect([image!.xDpi, image!.yDpi]).toEqual([204, 196]);
+  });
+});
+
+describe('converting page by page', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'faxswitch-tiff-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** The parts handed out, copied as they come (the writer reuses its buffers). */
+  function transcoded(file: Uint8Array | number, options: Parameters<typeof transcodeTiff>[2]): Uint8Array {
+    const parts: Uint8Array[] = [];
+    transcodeTiff(file, (part) => parts.push(part.slice()), options);
+    return new Uint8Array(Buffer.concat(parts));
+  }
+
+  /** Runs `use` with `bytes` written to a file and opened for reading. */
+  function withFile<T>(bytes: Uint8Array, use: (fd: number) => T): T {
+    const name = path.join(dir, 'in.tif');
+    writeFileSync(name, bytes);
+    const fd = openSync(name, 'r');
+    try {
+      return use(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  it.each(['g3', 'g3-2d', 'g4', 'rle', 'none'] as TiffCompression[])(
+    'to %s writes the very file that reading it whole and writing it would',
+    (compression) => {
+      for (const from of ['g4', 'g3', 'none'] as TiffCompression[]) {
+        const file = writeTiff(pages, { compression: from, rowsPerStrip: 64 });
+        for (const fillOrder of [1, 2] as const) {
+          const options = { compression, fillOrder, rowsPerStrip: 100 };
+          const expected = writeTiff(readTiff(file), options);
+          expect(transcoded(file, options)).toEqual(expected);
+          expect(withFile(file, (fd) => transcoded(fd, options))).toEqual(expected);
+        }
+      }
+    },
+  );
+
+  it('checks every header and limit as readTiff does, before writing anything', () => {
+    const wrote: Uint8Array[] = [];
+    const tall = patchValue(writeTiff(pages), 2, TAG.ImageLength, 60000);
+    const circular = writeTiff(pages);
+    const ifds = ifdOffsets(circular);
+    const view = new DataView(circular.buffer);
+    view.setUint32(ifds[2]! + 2 + view.getUint16(ifds[2]!, true) * 12, ifds[0]!, true);
+    for (const source of ['bytes', 'file'] as const) {
+      const convert = (file: Uint8Array, options = {}): void => {
+        const run = (input: Uint8Array | number): void =>
+          transcodeTiff(input, (part) => wrote.push(part), options);
+        if (source === 'bytes') run(file);
+        else withFile(file, run);
+      };
+      expect(() => convert(tall)).toThrow(
+        new ImageLimitError('page 3: page height 60000 exceeds the limit of 8000 rows'),
+      );
+      expect(() => convert(writeTiff(pages), { maxPages: 2 })).toThrow(ImageLimitError);
+      expect(() => convert(circular)).toThrow(new InvalidImageError('page 4: circular IFD chain'));
+      expect(() => convert(writeTiff(pages).subarray(0, 5))).toThrow(InvalidImageError);
+    }
+    expect(wrote).toEqual([]);
   });
 });
 
