@@ -24,7 +24,9 @@ export function wordView(data: Uint8Array): Int32Array | null {
 
 /**
  * Fills `out` with the changing elements of one packed row (MSB first, 1 = black) and returns
- * their count, followed by the sentinels.
+ * their count, followed by the sentinels. Each byte is read once: its bits that differ from the
+ * pixel before them (the first from the colour so far) are its changes, taken MSB first; whole
+ * words of the current colour are skipped.
  */
 export function rowToChanges(
   data: Uint8Array,
@@ -34,28 +36,28 @@ export function rowToChanges(
   out: Int32Array,
 ): number {
   let count = 0;
-  let x = 0;
-  let invert = 0; // 0 while looking for black (current colour white), 0xff for white
+  let color = 0; // of the last pixel read: 0 white, 1 black
   const rowEnd = offset + ((width + 7) >>> 3);
-  while (x < width) {
-    let index = offset + (x >>> 3);
-    let byte = (data[index]! ^ invert) & (0xff >>> (x & 7));
-    while (byte === 0) {
-      index++;
-      if (words !== null && (index & 3) === 0) {
-        // Whole words of the current colour: 0 when white, all ones (-1) when black.
-        const same = invert === 0 ? 0 : -1;
-        while (index + 4 <= rowEnd && words[index >>> 2] === same) index += 4;
-      }
+  for (let index = offset; index < rowEnd; index++) {
+    // A word of the current colour is 0 when white, all ones (-1) when black.
+    if (words !== null && (index & 3) === 0) {
+      while (index + 4 <= rowEnd && words[index >>> 2] === -color) index += 4;
       if (index >= rowEnd) break;
-      byte = data[index]! ^ invert;
     }
-    if (byte === 0) break;
-    x = ((index - offset) << 3) + Math.clz32(byte) - 24;
-    if (x >= width) break;
-    out[count++] = x;
-    invert ^= 0xff;
+    const byte = data[index]!;
+    let changes = byte ^ ((byte >>> 1) | (color << 7));
+    if (changes === 0) continue;
+    // clz32 of a byte is 24 + the bit's position from the left.
+    const base = ((index - offset) << 3) - 24;
+    do {
+      const lead = Math.clz32(changes);
+      out[count++] = base + lead;
+      changes ^= 0x80000000 >>> lead;
+    } while (changes !== 0);
+    color = byte & 1;
   }
+  // Padding bits beyond the width are white: after a black last pixel they add one change.
+  if (count > 0 && out[count - 1]! >= width) count--;
   return endLine(out, count, width);
 }
 
