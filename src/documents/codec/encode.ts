@@ -168,8 +168,24 @@ function encode2D(writer: BitWriter, line: Int32Array, ref: Int32Array, width: n
   let bi = 0;
   while (a0 < width) {
     bi = findB1(ref, bi, a0, color);
-    const a1 = line[ai]!;
-    const b1 = ref[bi]!;
+    let a1 = line[ai]!;
+    let b1 = ref[bi]!;
+    // V0 runs: a1 on b1. The next b1 is then the next reference change (strictly increasing, of
+    // the other colour, right of the new a0), so no search is needed until the run breaks.
+    while (a1 === b1 && a0 < width) {
+      acc = (acc << 1) | 1;
+      if (++bits === 8) {
+        bits = 0;
+        out[length++] = acc;
+      }
+      a0 = a1;
+      color ^= 1;
+      ai++;
+      bi++;
+      a1 = line[ai]!;
+      b1 = ref[bi]!;
+    }
+    if (a0 >= width) break;
     const b2 = ref[bi + 1]!;
     let code: number;
     let count: number;
