@@ -2,11 +2,8 @@
 // encoder) against ghostscript's tiffg4 device on the same PDF in the same run, one process each
 // at a time (ours: the render worker, then this process encoding; never both at once).
 // Two documents: 50 pages of dense text (the anchor's home ground) and 10 full-page photos.
-// Wall time swings with the machine's load; CPU time per page (ours: this process and the render
-// worker; ghostscript: its process) swings much less, so both are reported.
 // Usage: npm run bench -- render [textPages] [photoPages]
 import { execFile } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,7 +11,8 @@ import { promisify } from 'node:util';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import sharp from 'sharp';
 import { DocumentRenderer, encodePage, type BitonalMode } from '../src/documents/index.ts';
-import { report, round } from './report.ts';
+import { ownAndChildrenCpuMs, reapedChildrenCpuMs } from './cpu.ts';
+import { report } from './report.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -62,27 +60,21 @@ async function compare(
     gsCpuMs = Math.min(gsCpuMs, gs.cpuMs);
   }
   const gsBytes = (await stat(path.join(dir, `${kind}.tif`))).size;
-  const anchor = 'gs -sDEVICE=tiffg4 -r204x196 -g1728x2292';
   report({
     bench: 'render',
     metric: `${kind}_pdf_to_g4_pages_per_s`,
     ours: (pages * 1000) / oursMs,
-    anchor,
+    anchor: 'gs -sDEVICE=tiffg4 -r204x196 -g1728x2292',
     anchor_value: (pages * 1000) / gsMs,
     pages,
     mode,
-    processes: 1,
-    ours_cpu_ms_per_page: round(oursCpuMs / pages),
-    anchor_cpu_ms_per_page: round(gsCpuMs / pages),
-  });
-  report({
-    bench: 'render',
-    metric: `${kind}_pdf_to_g4_pages_per_cpu_s`,
-    ours: (pages * 1000) / oursCpuMs,
-    anchor,
-    anchor_value: (pages * 1000) / gsCpuMs,
-    pages,
-    mode,
+    measured:
+      `best of ${rounds} interleaved runs, one process at a time: ours = render worker, then G4 ` +
+      'encoding in the calling process (never both at once); gs = one process per run, start to exit; ' +
+      '*_cpu = pages per CPU-second, user + system of the processes (less sensitive to a busy machine)',
+    ours_cpu: Math.round((pages * 10_000) / oursCpuMs) / 10,
+    anchor_cpu: Math.round((pages * 10_000) / gsCpuMs) / 10,
+    cpu_ratio: Math.round((gsCpuMs / oursCpuMs) * 1000) / 1000,
   });
   report({
     bench: 'render',
@@ -155,7 +147,7 @@ async function oursOnce(
   pdf: Uint8Array,
   mode: BitonalMode,
 ): Promise<{ ms: number; cpuMs: number; bytes: number }> {
-  const cpuBefore = ownAndWorkersCpuMs();
+  const cpuBefore = ownAndChildrenCpuMs();
   const started = performance.now();
   const { pages } = await renderer.render(pdf, {
     name: 'bench.pdf',
@@ -165,7 +157,7 @@ async function oursOnce(
   });
   let bytes = 0;
   for (const page of pages) bytes += encodePage(page, { scheme: 'mmr' }).length;
-  return { ms: performance.now() - started, cpuMs: ownAndWorkersCpuMs() - cpuBefore, bytes };
+  return { ms: performance.now() - started, cpuMs: ownAndChildrenCpuMs() - cpuBefore, bytes };
 }
 
 async function gsOnce(input: string, output: string): Promise<{ ms: number; cpuMs: number }> {
@@ -188,42 +180,6 @@ async function gsOnce(input: string, output: string): Promise<{ ms: number; cpuM
   });
   return { ms, cpuMs };
 }
-
-// CPU time from /proc (Linux), in clock ticks of 10 ms (USER_HZ is 100 on Linux).
-const TICK_MS = 10;
-
-/** utime, stime, cutime, cstime of a process (fields 14–17 of /proc/<pid>/stat). */
-function cpuTicks(pid: number | 'self'): { own: number; reaped: number; parent: number } {
-  // The command name may contain spaces; the fields after it are space-separated numbers.
-  const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = text
-    .slice(text.lastIndexOf(')') + 2)
-    .split(' ')
-    .map(Number);
-  return { own: fields[11]! + fields[12]!, reaped: fields[13]! + fields[14]!, parent: fields[1]! };
-}
-
-/** This process and its live children (the render worker, which outlives a render). */
-function ownAndWorkersCpuMs(): number {
-  const { user, system } = process.cpuUsage();
-  let childTicks = 0;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const child = cpuTicks(Number(entry));
-      if (child.parent === process.pid) childTicks += child.own;
-    } catch {
-      // The process ended between the listing and the read.
-    }
-  }
-  return (user + system) / 1000 + childTicks * TICK_MS;
-}
-
-/** Children that have exited and been waited for: ghostscript, once execFile has returned. */
-function reapedChildrenCpuMs(): number {
-  return cpuTicks('self').reaped * TICK_MS;
-}
-
 
 async function textPdf(pages: number): Promise<Uint8Array> {
   const doc = await PDFDocument.create();
