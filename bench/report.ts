@@ -21,6 +21,6 @@ export function report(result: BenchResult): void {
   console.log(JSON.stringify(line));
 }
 
-export function round(value: number): number {
+function round(value: number): number {
   return Math.round(value * 1000) / 1000;
 }
