@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { reapedChildrenCpuMs } from './cpu.ts';
 import { report } from './report.ts';
 import { transcodeTiff, type TiffCompression } from '../src/documents/index.ts';
 
@@ -33,19 +34,13 @@ interface Timing {
   readonly cpuMs: number;
 }
 
-/** CPU time of this process's reaped children (utime + stime, in clock ticks of 10 ms). */
-function childrenCpuMs(): number {
-  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[13]) + Number(fields[14])) * 10; // cutime, cstime
-}
-
 function runTool(command: string, args: readonly string[]): Timing {
-  const cpuBefore = childrenCpuMs();
+  const cpuBefore = reapedChildrenCpuMs();
   const started = performance.now();
   const result = spawnSync(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   const wallMs = performance.now() - started;
   if (result.status !== 0) throw new Error(`${command} failed: ${String(result.stderr)}`);
-  return { wallMs, cpuMs: childrenCpuMs() - cpuBefore };
+  return { wallMs, cpuMs: reapedChildrenCpuMs() - cpuBefore };
 }
 
 function timeInProcess(work: () => void): Timing {

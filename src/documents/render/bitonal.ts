@@ -16,17 +16,23 @@ export interface GrayImage {
 }
 
 const CELL = 8;
-/** Threshold per position in an 8×8 tile holding two 45°-rotated dots that grow from their centres. */
-const CLUSTERED_DOT = buildClusteredDot();
 
 /**
  * Near-white paper and near-black ink snap to pure white and black before a dither, so a scanned
  * page's grey background does not turn into speckle (which also bloats every G4 line).
  */
 const TONE = buildToneCurve(24, 232);
-/** `text` mode: a plain 50 % threshold, expressed as a flat tile so both modes share one loop. */
-const FLAT = new Uint8Array(CELL * CELL).fill(128);
-const IDENTITY = buildToneCurve(0, 255);
+
+/**
+ * Per position in the 8×8 tile, the grey level below which a pixel turns black: the tone curve
+ * and the threshold folded into one comparison (the curve never falls, so `tone[v] < t` holds
+ * exactly for the grey levels below the first `v` whose tone reaches `t`). One compare per pixel,
+ * no table lookup. `halftone`: a 45° clustered-dot screen; `text`: a plain 50 % threshold.
+ */
+const LIMITS: Record<Exclude<BitonalMode, 'photo'>, Uint8Array> = {
+  halftone: foldTone(buildClusteredDot(), TONE),
+  text: new Uint8Array(CELL * CELL).fill(128),
+};
 
 /** Writes `gray` into `target` with its top-left corner at (x0, y0); pixels outside are clipped. */
 export function drawGray(target: Bitmap, gray: GrayImage, x0: number, y0: number, mode: BitonalMode): void {
@@ -34,10 +40,16 @@ export function drawGray(target: Bitmap, gray: GrayImage, x0: number, y0: number
     diffuseErrors(target, gray, x0, y0);
     return;
   }
-  const [thresholds, tone] = mode === 'text' ? [FLAT, IDENTITY] : [CLUSTERED_DOT, TONE];
-  if (x0 === 0 && gray.width === target.width) {
-    packFullWidth(target, gray, y0, thresholds, tone);
-    return;
+  const limits = LIMITS[mode];
+  if (x0 === 0 && gray.width === target.width && gray.width % 8 === 0) {
+    const words =
+      gray.stride % 4 === 0 && gray.data.byteOffset % 4 === 0
+        ? new Int32Array(gray.data.buffer, gray.data.byteOffset, (gray.stride * gray.height) >> 2)
+        : undefined;
+    if (words !== undefined) {
+      packFullWidth(target, gray, words, y0, limits);
+      return;
+    }
   }
   const { data, rowBytes } = target;
   const rows = Math.min(gray.height, target.height - y0);
@@ -49,52 +61,59 @@ export function drawGray(target: Bitmap, gray: GrayImage, x0: number, y0: number
     const tileRow = (ty % CELL) * CELL;
     for (let x = Math.max(0, -x0); x < cols; x++) {
       const tx = x + x0;
-      const value = gray.data[src + x]!;
-      if (tone[value]! < thresholds[tileRow + (tx % CELL)]!) data[dst + (tx >> 3)]! |= 0x80 >> (tx & 7);
+      if (gray.data[src + x]! < limits[tileRow + (tx % CELL)]!) data[dst + (tx >> 3)]! |= 0x80 >> (tx & 7);
     }
   }
 }
 
 /**
- * The hot path for PDF pages: grey rendered at full page width. Eight white pixels (two 32-bit
- * reads of 0xffffffff) become a zero byte without per-pixel work; most of a text page is white.
+ * The hot path for PDF pages: grey rendered at full page width, read as 32-bit words, four pixels
+ * each (little-endian: the first pixel is the lowest byte). One output byte is eight pixels, so
+ * a row's eight limits stay in locals. Eight white pixels are a zero byte without per-pixel work
+ * (most of a text page is white); pure black and white (vector text without anti-aliasing) map
+ * straight to bits; only grey pixels are compared.
  */
 function packFullWidth(
   target: Bitmap,
   gray: GrayImage,
+  words: Int32Array,
   y0: number,
-  thresholds: Uint8Array,
-  tone: Uint8Array,
+  limits: Uint8Array,
 ): void {
-  const { data, rowBytes, width } = target;
-  const aligned = gray.stride % 4 === 0 && gray.data.byteOffset % 4 === 0;
-  const words = aligned
-    ? new Uint32Array(gray.data.buffer, gray.data.byteOffset, (gray.stride * gray.height) >> 2)
-    : undefined;
-  const fullBytes = width >> 3;
+  const { data, rowBytes } = target;
+  const wordsPerRow = gray.stride >> 2;
+  const bytesPerRow = gray.width >> 3;
   const rows = Math.min(gray.height, target.height - y0);
   for (let y = Math.max(0, -y0); y < rows; y++) {
     const ty = y + y0;
-    const src = y * gray.stride;
-    const dst = ty * rowBytes;
     const tile = (ty % CELL) * CELL;
-    for (let b = 0; b < fullBytes; b++) {
-      const p = src + (b << 3);
-      if (words !== undefined) {
-        const low = words[p >> 2]!;
-        const high = words[(p >> 2) + 1]!;
-        if ((low & high) === -1) continue; // eight white pixels (bitwise results are signed)
-        // Only pure black and white (vector text without anti-aliasing): the pixel is its bit.
-        if (isPureBlackWhite(low) && isPureBlackWhite(high)) {
-          data[dst + b] = (blackBitsOf(low) << 4) | blackBitsOf(high);
-          continue;
-        }
+    const l0 = limits[tile]!;
+    const l1 = limits[tile + 1]!;
+    const l2 = limits[tile + 2]!;
+    const l3 = limits[tile + 3]!;
+    const l4 = limits[tile + 4]!;
+    const l5 = limits[tile + 5]!;
+    const l6 = limits[tile + 6]!;
+    const l7 = limits[tile + 7]!;
+    let w = y * wordsPerRow;
+    const end = ty * rowBytes + bytesPerRow;
+    for (let dst = ty * rowBytes; dst < end; dst++, w += 2) {
+      const low = words[w]!;
+      const high = words[w + 1]!;
+      if ((low & high) === -1) continue; // eight white pixels (bitwise results are signed)
+      if (isPureBlackWhite(low) && isPureBlackWhite(high)) {
+        data[dst] = (blackBitsOf(low) << 4) | blackBitsOf(high);
+        continue;
       }
-      let byte = 0;
-      for (let bit = 0; bit < 8; bit++) {
-        if (tone[gray.data[p + bit]!]! < thresholds[tile + bit]!) byte |= 0x80 >> bit;
-      }
-      data[dst + b] = byte;
+      data[dst] =
+        ((low & 0xff) < l0 ? 0x80 : 0) |
+        (((low >>> 8) & 0xff) < l1 ? 0x40 : 0) |
+        (((low >>> 16) & 0xff) < l2 ? 0x20 : 0) |
+        (low >>> 24 < l3 ? 0x10 : 0) |
+        ((high & 0xff) < l4 ? 0x08 : 0) |
+        (((high >>> 8) & 0xff) < l5 ? 0x04 : 0) |
+        (((high >>> 16) & 0xff) < l6 ? 0x02 : 0) |
+        (high >>> 24 < l7 ? 0x01 : 0);
     }
   }
 }
@@ -104,10 +123,13 @@ function isPureBlackWhite(word: number): boolean {
   return ((word ^ (word >>> 1)) & 0x7f7f7f7f) === 0;
 }
 
-/** Four pixels of a pure word as four bits, first pixel (lowest byte) most significant. */
+/**
+ * Four pixels of a pure word as four bits, first pixel (lowest byte) most significant: each
+ * byte's black flag (bit 0 of bytes 0–3) is multiplied onto bits 27, 26, 25 and 24; the other
+ * partial products land on distinct bits outside them, so nothing carries in.
+ */
 function blackBitsOf(word: number): number {
-  const black = ~word;
-  return ((black >>> 4) & 8) | ((black >>> 13) & 4) | ((black >>> 22) & 2) | ((black >>> 31) & 1);
+  return (Math.imul((~word >>> 7) & 0x01010101, 0x08040201) >>> 24) & 0x0f;
 }
 
 function diffuseErrors(target: Bitmap, gray: GrayImage, x0: number, y0: number): void {
@@ -160,6 +182,15 @@ function buildClusteredDot(): Uint8Array {
     (cell, rank) => (matrix[cell.index] = Math.round(((CELL * CELL - rank - 0.5) * 256) / (CELL * CELL))),
   );
   return matrix;
+}
+
+/** For each threshold, the first grey level whose tone reaches it (tone[255] = 255 always does). */
+function foldTone(thresholds: Uint8Array, tone: Uint8Array): Uint8Array {
+  return thresholds.map((threshold) => {
+    let limit = 0;
+    while (tone[limit]! < threshold) limit++;
+    return limit;
+  });
 }
 
 function buildToneCurve(black: number, white: number): Uint8Array {

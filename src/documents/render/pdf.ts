@@ -54,12 +54,13 @@ const FPDF_ERR_PASSWORD = 4;
 const FPDF_ERR_SECURITY = 5;
 const FPDFBitmap_Gray = 1;
 const FPDF_ANNOT = 0x01;
-const FPDF_GRAYSCALE = 0x08;
 const FPDF_PRINTING = 0x800;
 const FPDF_RENDER_NO_SMOOTHTEXT = 0x1000;
 const FPDF_RENDER_NO_SMOOTHPATH = 0x4000;
-const RENDER_FLAGS =
-  FPDF_ANNOT | FPDF_GRAYSCALE | FPDF_PRINTING | FPDF_RENDER_NO_SMOOTHTEXT | FPDF_RENDER_NO_SMOOTHPATH;
+// No FPDF_GRAYSCALE: drawing into a grey bitmap already turns colour into grey (within 2 of 255
+// levels on photos, identical for vector art), and the flag's own conversion made photo pages
+// 20 % slower.
+const RENDER_FLAGS = FPDF_ANNOT | FPDF_PRINTING | FPDF_RENDER_NO_SMOOTHTEXT | FPDF_RENDER_NO_SMOOTHPATH;
 const WHITE = 0xffffffff;
 const ROTATE_CLOCKWISE = 1;
 

@@ -1,7 +1,7 @@
 // Grey to 1-bit: pure black and white survive every mode (so crisp text stays crisp when a page is
 // halftoned), grey levels come out as the matching share of black, and placement clips to the page.
 import { describe, expect, it } from 'vitest';
-import { createBitmap } from '../../../../src/documents/index.ts';
+import { bitmapsEqual, createBitmap } from '../../../../src/documents/index.ts';
 import { drawGray, type BitonalMode } from '../../../../src/documents/render/bitonal.ts';
 import { blackFraction, isBlack } from './support.ts';
 
@@ -52,6 +52,31 @@ describe('drawGray', () => {
     expect(blackFraction(page, 0, 0, 100, 8)).toBe(1);
     expect(blackFraction(page, 200, 0, 300, 8)).toBe(0);
   });
+
+  it.each(['text', 'halftone'] as const)(
+    'packs a full-width page word by word exactly as pixel by pixel (%s)',
+    (mode) => {
+      // Pure black, pure white and every grey level, in runs and alone, across word boundaries.
+      const width = 1728;
+      const height = 16;
+      const pixels = new Uint8Array(width * height);
+      let seed = 7;
+      for (let i = 0; i < pixels.length; i++) {
+        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+        const pick = seed >>> 29;
+        pixels[i] = pick < 3 ? 255 : pick < 5 ? 0 : (seed >>> 8) & 0xff;
+      }
+      const byWords = createBitmap(width, height);
+      drawGray(byWords, { width, height, stride: width, data: pixels }, 0, 0, mode);
+      // The same pixels at an odd byte offset: no 32-bit view, so the per-pixel path draws them.
+      const shifted = new Uint8Array(pixels.length + 1);
+      shifted.set(pixels, 1);
+      const byPixels = createBitmap(width, height);
+      drawGray(byPixels, { width, height, stride: width, data: shifted.subarray(1) }, 0, 0, mode);
+      expect(bitmapsEqual(byWords, byPixels)).toBe(true);
+      expect(blackFraction(byWords, 0, 0, width, height)).toBeGreaterThan(0.2);
+    },
+  );
 
   it('places at an unaligned offset and clips what falls off the page', () => {
     const page = createBitmap(1728, 100);
