@@ -4,7 +4,7 @@
 // conversion in process, page by page as tiffcp does (read a page from the file, decode, encode,
 // write; no process start). Medians.
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { reapedChildrenCpuMs } from './cpu.ts';
