@@ -9,15 +9,22 @@ export type CampaignAction = 'pause' | 'resume' | 'cancel';
 
 export const CAMPAIGN_API = { create: 'campaign.create', control: 'campaign.control' } as const;
 
-export function registerCampaignApi(api: NodeApi, host: ActorHost, store: CampaignStore): void {
-  api.handle(CAMPAIGN_API.create, async (settings: CampaignSettings) => {
-    await store.create(settings);
-    const { created } = await host.spawn(CAMPAIGN, settings.campaignId, {
-      campaignId: settings.campaignId,
-      createdAt: settings.createdAt,
-    });
-    return { campaignId: settings.campaignId, created };
+/** Stores a staged campaign and creates its actor; resolves once both are durable. Idempotent. */
+export async function startCampaign(
+  host: ActorHost,
+  store: CampaignStore,
+  settings: CampaignSettings,
+): Promise<{ campaignId: string; created: boolean }> {
+  await store.create(settings);
+  const { created } = await host.spawn(CAMPAIGN, settings.campaignId, {
+    campaignId: settings.campaignId,
+    createdAt: settings.createdAt,
   });
+  return { campaignId: settings.campaignId, created };
+}
+
+export function registerCampaignApi(api: NodeApi, host: ActorHost, store: CampaignStore): void {
+  api.handle(CAMPAIGN_API.create, (settings: CampaignSettings) => startCampaign(host, store, settings));
 
   api.handle(CAMPAIGN_API.control, async (request: { campaignId: string; action: CampaignAction }) => {
     if (!['pause', 'resume', 'cancel'].includes(request.action))

@@ -23,7 +23,8 @@ export {
   type LetterDeliveryOptions,
   type LetterFaxSender,
 } from './letter-delivery.ts';
-export { registerCampaignApi, CAMPAIGN_API, type CampaignAction } from './campaign-api.ts';
+export { registerCampaignApi, startCampaign, CAMPAIGN_API, type CampaignAction } from './campaign-api.ts';
+export { startCampaignFromMessage, campaignIdOf } from './campaign-mail.ts';
 export { stageCampaign, newCampaignId, type StagedCampaign } from './staging.ts';
 export { CampaignTemplates } from './campaign-templates.ts';
 export { CampaignMetrics } from './campaign-metrics.ts';

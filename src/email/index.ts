@@ -28,6 +28,8 @@ export {
   type FaxDocument,
   type FaxSubmission,
   type IntakePorts,
+  type CampaignMessage,
+  CAMPAIGN_MAILBOX,
   type Preflight,
   type SubmitResult,
   type SmtpIntakeOptions,

@@ -57,7 +57,24 @@ export interface IntakePorts<Prepared extends Preflight = Preflight> {
   readonly now: () => number;
   /** DNS for SPF/DKIM/DMARC; the system resolver when absent. */
   readonly resolver?: DNSResolver;
+  /**
+   * Starts a serial-letter campaign from an authenticated message to `campaign@<fax domain>`
+   * (template and recipients list attached); resolves once it is durable. Absent: no campaigns by mail.
+   */
+  readonly startCampaign?: (request: CampaignMessage) => Promise<{ campaignId: string }>;
 }
+
+/** A message asking for a serial-letter campaign: who sent it and what it carries. */
+export interface CampaignMessage {
+  readonly account: Account;
+  readonly sender: string;
+  readonly subject: string;
+  readonly messageId: string;
+  readonly attachments: readonly FaxDocument[];
+}
+
+/** The address authenticated senders mail campaigns to: `campaign@<fax domain>`. */
+export const CAMPAIGN_MAILBOX = 'campaign';
 
 export interface SmtpIntakeOptions {
   /** Mail to `<number>@<faxDomain>` is faxed; other domains are refused (no relaying). */
@@ -89,6 +106,10 @@ function refuse(error: unknown): Error {
 }
 
 /** The number part of `<number>@<fax domain>`, or a refusal naming what is wrong. */
+function isCampaignAddress(address: string, faxDomain: string): boolean {
+  return address.toLowerCase() === `${CAMPAIGN_MAILBOX}@${faxDomain.toLowerCase()}`;
+}
+
 function faxNumberOf(address: string, faxDomain: string): string {
   const at = address.lastIndexOf('@');
   const domain = address.slice(at + 1).toLowerCase();
@@ -183,7 +204,41 @@ class Intake<Prepared extends Preflight> {
         `too many recipients: at most ${this.#options.maxRecipients} per message`,
       );
     }
+    if (isCampaignAddress(address.address, this.#options.faxDomain)) {
+      // Only an authenticated sender (the submission port, which has a user) may start a campaign.
+      if (!this.#ports.startCampaign || session.user === undefined)
+        throw new IntakeRefusal(550, '5.7.1', 'campaigns are taken only from authenticated senders');
+      return;
+    }
     faxNumberOf(address.address, this.#options.faxDomain);
+  }
+
+  isCampaign(recipients: readonly string[]): boolean {
+    return recipients.some((address) => isCampaignAddress(address, this.#options.faxDomain));
+  }
+
+  /** A campaign message: the template and the list attached; resolves to the 250 text. */
+  async startCampaign(
+    mail: ParsedMail,
+    account: Account,
+    sender: string,
+    recipients: readonly string[],
+  ): Promise<string> {
+    if (recipients.length > 1 || !this.#ports.startCampaign)
+      throw new IntakeRefusal(
+        550,
+        '5.5.3',
+        `a campaign goes to ${CAMPAIGN_MAILBOX}@${this.#options.faxDomain} alone`,
+      );
+    const receivedAtMs = this.#ports.now();
+    const { campaignId } = await this.#ports.startCampaign({
+      account,
+      sender,
+      subject: mail.subject ?? '',
+      messageId: mail.messageId ?? `<campaign.${receivedAtMs}@${this.#options.hostname}>`,
+      attachments: faxDocumentsOf(mail).filter((document) => document.source === 'attachment'),
+    });
+    return `2.6.0 campaign ${campaignId} accepted`;
   }
 
   /** Turns one accepted message into durably stored jobs; resolves to the 250 text. */
@@ -331,7 +386,8 @@ export function createSubmissionServer<Prepared extends Preflight>(
       try {
         intake.checkRecipientDomain(address, session);
         const user = session.user as SessionUser;
-        checkDestination(faxNumberOf(address.address, options.faxDomain), user.account.dialPlan);
+        if (!intake.isCampaign([address.address]))
+          checkDestination(faxNumberOf(address.address, options.faxDomain), user.account.dialPlan);
         callback();
       } catch (error) {
         callback(refuse(error));
@@ -346,7 +402,9 @@ export function createSubmissionServer<Prepared extends Preflight>(
           if (from !== user.login) {
             throw new IntakeRefusal(550, '5.7.1', `the From address must be ${user.login}`);
           }
-          return intake.process(raw, mail, user.account, user.login, recipients);
+          return intake.isCampaign(recipients)
+            ? intake.startCampaign(mail, user.account, user.login, recipients)
+            : intake.process(raw, mail, user.account, user.login, recipients);
         })
         .then(
           (text) => callback(null, text),

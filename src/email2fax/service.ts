@@ -14,6 +14,7 @@ import {
   compileStatusEmailTemplates,
   DEFAULT_STATUS_EMAIL_TEMPLATES,
   MailReceipts,
+  type IntakePorts,
   type SmtpRelay,
 } from '../email/index.ts';
 import type { MediaNode, T38SdpParams } from '../media/index.ts';
@@ -61,6 +62,8 @@ export interface Email2FaxOptions {
   readonly callsDir: string;
   readonly logger: Logger;
   readonly metrics: Registry;
+  /** Campaigns mailed to `campaign@<fax domain>` on the submission port (serial letters). */
+  readonly startCampaign?: IntakePorts['startCampaign'];
 }
 
 /** How often a sender of pages looks for its job's final result (faxes take minutes). */
@@ -210,6 +213,7 @@ export class Email2FaxService {
       {
         accounts: options.accounts,
         now: Date.now,
+        ...(options.startCampaign ? { startCampaign: options.startCampaign } : {}),
         preflight: (documents, account) => this.#submissions.preflight(documents, account),
         submit: async (submission, prepared) => {
           const submitted = await submit(submission, prepared);

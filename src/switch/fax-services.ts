@@ -56,6 +56,7 @@ import {
   registerCampaignApi,
   registerCampaignEffects,
   registerLetterDeliveryEffects,
+  startCampaignFromMessage,
   type LetterFaxSender,
 } from '../campaigns/index.ts';
 import { DocumentRenderer } from '../documents/index.ts';
@@ -162,7 +163,10 @@ export async function startFaxServices(deps: FaxServicesDeps): Promise<FaxServic
 
   const trunks = trunksOf(config);
   const api = new NodeApi(deps.nats, CLUSTER_PREFIX, logger.child({ component: 'api' }));
+  const campaigns = new CampaignStore(redis, { namespace: CLUSTER_PREFIX });
   const email2fax = new Email2FaxService({
+    startCampaign: (message) =>
+      startCampaignFromMessage({ archive, host, store: campaigns, now: Date.now }, message),
     host,
     redis,
     nats: deps.nats,
@@ -210,6 +214,7 @@ export async function startFaxServices(deps: FaxServicesDeps): Promise<FaxServic
     archive,
     relay,
     email2fax,
+    store: campaigns,
     renderer: letterRenderer,
     logger,
     metrics: deps.metrics,
@@ -301,12 +306,12 @@ function registerCampaigns(deps: {
   archive: FaxArchive;
   relay: SmtpRelay | undefined;
   email2fax: Email2FaxService;
+  store: CampaignStore;
   renderer: DocumentRenderer;
   logger: Logger;
   metrics: Registry;
 }): void {
-  const { config, redis, host, email2fax } = deps;
-  const store = new CampaignStore(redis, { namespace: CLUSTER_PREFIX });
+  const { config, redis, host, email2fax, store } = deps;
   const common = {
     host,
     store,

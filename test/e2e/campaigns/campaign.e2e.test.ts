@@ -6,18 +6,26 @@
 // (below the header line every fax page carries) — and the owner's report lists every row. Then a
 // node is killed (kill -9) while the mail server holds the letters it is sending: its peer resumes
 // the campaign and every recipient ends up with exactly one letter.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
+import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ActorReader } from '../../../cluster/index.ts';
 import { DocumentRenderer, type Bitmap, type FaxPage } from '../../../src/documents/index.ts';
 import { compileLetterTemplate } from '../../../src/letters/index.ts';
 import { FarEnd } from '../../helpers/far-end.ts';
-import { startFaxCluster, startFaxNode, type FaxCluster, type FaxNode } from '../../helpers/fax-node.ts';
+import {
+  smtpPorts,
+  startFaxCluster,
+  startFaxNode,
+  type FaxCluster,
+  type FaxNode,
+} from '../../helpers/fax-node.ts';
 import { makeTempDir, runFaxswitch, startSmtpSink, waitFor, type SmtpSink } from '../../helpers/index.ts';
 
 const OWNER = 'office@acme.example';
+const FAX_DOMAIN = 'fax.example.net';
 /** Rows at the top of a sent page that carry the header line a fax machine prints. */
 const HEADER_ROWS = 32;
 const TEMPLATE = `# Annual statement
@@ -175,6 +183,59 @@ describe('serial letters on a cluster', () => {
         recipients: 3,
         outcomes: { delivered_email: 2, delivered_fax: 1, invalid: 2, duplicate: 1 },
       });
+    },
+  );
+
+  it(
+    'takes a campaign mailed to campaign@ by an authenticated sender, once per message',
+    { timeout: 120_000 },
+    async () => {
+      const node = nodes[0]!;
+      const passwd = await runFaxswitch(
+        ['account', 'passwd', 'acme', OWNER, '--password', 'office-password-1'],
+        node.env,
+      );
+      expect(passwd.code, passwd.stderr).toBe(0);
+      const client = nodemailer.createTransport({
+        host: '127.0.0.1',
+        port: smtpPorts(node).submission,
+        secure: false,
+        requireTLS: true,
+        tls: { ca: readFileSync(path.join(node.stateDir, 'tls', 'cert.pem'), 'utf8') },
+        auth: { user: OWNER, pass: 'office-password-1' },
+      });
+      const message = {
+        from: OWNER,
+        to: `campaign@${FAX_DOMAIN}`,
+        subject: 'Reminder for {{name}} [attachment]',
+        messageId: '<reminder-2026-11@acme.example>',
+        attachments: [
+          { filename: 'reminder.md', content: TEMPLATE },
+          {
+            filename: 'list.csv',
+            content: 'name,email,balance\nIda,ida@example.net,3\nJan,jan@example.net,4\n',
+          },
+        ],
+      };
+      const first = await client.sendMail(message);
+      expect(first.response).toMatch(/^250 2\.6\.0 campaign cmp-[0-9a-f]{24} accepted$/);
+      const campaignId = /(cmp-[0-9a-f]{24})/.exec(first.response)![1]!;
+      // The client did not hear the 250 and sends the same message again: nothing new starts.
+      const again = await client.sendMail(message);
+      expect(again.response).toContain(campaignId);
+      client.close();
+
+      await waitFor(() => report(campaignId), { timeoutMs: 100_000, what: 'the campaign report' });
+      const letters = mail.received.filter((m) => m.parsed.headers.get('x-campaign-id') === campaignId);
+      expect(letters.map((m) => m.envelopeTo[0]).sort()).toEqual([
+        'ida@example.net',
+        'jan@example.net',
+        OWNER,
+      ]);
+      const ida = letters.find((m) => m.envelopeTo[0] === 'ida@example.net')!;
+      expect(ida.parsed.subject).toBe('Reminder for Ida');
+      expect(ida.parsed.html).toBeFalsy();
+      expect(ida.parsed.attachments.map((a) => a.contentType)).toEqual(['application/pdf']);
     },
   );
 
