@@ -79,7 +79,13 @@ export class FaxReception implements InboundCallHandler {
       unknownDidStatus,
       hasCapacity: () => {
         const free = this.hasCapacity();
-        if (!free) metrics.refused('no_capacity');
+        if (!free) {
+          metrics.refused('no_capacity');
+          this.#options.logger.warn(
+            { calls: this.#byFax.size, accepting: this.#accepting },
+            'inbound fax call refused: no capacity',
+          );
+        }
         return free;
       },
       retryAfterSeconds,
@@ -130,6 +136,10 @@ export class FaxReception implements InboundCallHandler {
     }
     if (!this.hasCapacity()) {
       metrics.refused('no_capacity');
+      logger.warn(
+        { did: offer.did, calls: this.#byFax.size, accepting: this.#accepting },
+        'inbound fax call refused: no capacity',
+      );
       return busy;
     }
     const answeredAt = this.#clock();

@@ -93,7 +93,7 @@ describe('Fax2Email survives kill -9 of a node', () => {
       const document = faxDocument('standard', 1);
       const sent = await faxswitch(['fax', 'send', document, '--to', receiver.sipUri(NUMBER), '--t38'])
         .exited;
-      expect(sent.code, sent.output).toBe(0);
+      expect(sent.code, `${sent.output}\n--- node log ---\n${receiver.output().slice(-8_000)}`).toBe(0);
 
       await waitFor(() => mail.held === 1, { timeoutMs: 30_000, what: 'the email held at the mail server' });
       receiver.child.kill('SIGKILL');

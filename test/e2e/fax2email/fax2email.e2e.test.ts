@@ -68,7 +68,8 @@ describe('Fax2Email: a fax to a registered number arrives as an email', () => {
         '--ident',
         'SENDER 1',
       ]).exited;
-      expect(sent.code, sent.output).toBe(0);
+      // On failure, what the node said too.
+      expect(sent.code, `${sent.output}\n--- node log ---\n${node.output().slice(-8_000)}`).toBe(0);
       expect(sent.output).toMatch(/remote "\+49 30 555010"/);
 
       const [email] = (await mail.waitForMessages(before + 1, 60_000)).slice(before);
