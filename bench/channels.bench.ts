@@ -1,4 +1,4 @@
-// `npm run bench -- channels [N,N,…] [--workers W] [--resolution standard|fine] [--ramp S]`:
+// `npm run bench -- channels [N,N,…] [--workers W] [--phases P] [--resolution standard|fine] [--ramp S]`:
 // N concurrent real-time T.38 faxes (1 page each) on this node over loopback UDPTL with 3
 // secondaries. Both ends of every fax run here, so N faxes are 2N engine channels: twice the load
 // one node carries for N calls. Calls arrive spread over a ramp (default 10 s). One JSON line per N
@@ -142,6 +142,7 @@ async function runStep(
 export async function run(args: readonly string[]): Promise<void> {
   const steps = args[0] && !args[0].startsWith('--') ? args[0].split(',').map(Number) : DEFAULT_STEPS;
   const workers = Number(option(args, '--workers') ?? os.availableParallelism());
+  const tickPhases = Number(option(args, '--phases') ?? 4);
   const rampMs = 1000 * Number(option(args, '--ramp') ?? 10);
   const resolution = option(args, '--resolution') ?? 'standard';
   const dir = mkdtempSync(path.join(os.tmpdir(), 'faxswitch-bench-channels-'));
@@ -149,13 +150,14 @@ export async function run(args: readonly string[]): Promise<void> {
     throw new Error(`--resolution must be standard or fine, got ${resolution}`);
   // The same ghostscript-rendered test page the engine tests use (1 page).
   const document = faxDocument(resolution, 1);
-  const idle = new Worker(new URL('./idle-clock.worker.ts', import.meta.url));
+  const idle = new Worker(new URL('./idle-clock.worker.ts', import.meta.url), { workerData: { tickPhases } });
   const node = await MediaNode.start({
     host: '127.0.0.1',
     portMin: PORT_MIN,
     portMax: PORT_MAX,
     maxChannels: 2 * Math.max(...steps),
     workers,
+    tickPhases,
   });
   let maxChannels = 0;
   let maxChannelsVsIdle = 0;
@@ -178,6 +180,9 @@ export async function run(args: readonly string[]): Promise<void> {
         resolution,
         ramp_s: rampMs / 1000,
         success_rate: step.successRate,
+        // Each worker wakes tick_phases times per 20 ms, ticking a share of its channels each time;
+        // a "tick" below is one such wake-up's work.
+        tick_phases: tickPhases,
         late_ticks_over_5ms: step.lateTicks,
         late_tick_pct: percent(step.lateTicks, step.ticks),
         // The same clock with no channels, in its own worker, during the same step: the machine's share.
