@@ -25,6 +25,17 @@
 
 enum session_kind { KIND_T38_TERMINAL = 1, KIND_AUDIO_TERMINAL, KIND_GATEWAY, KIND_TONE_DETECTOR };
 
+/* Event names, made once per JS context: events fire for every IFP a channel sends. */
+enum event_name { EVENT_IFP, EVENT_PHASE_B, EVENT_PHASE_D, EVENT_PHASE_E, EVENT_FRAME, EVENT_TONE, EVENT_COUNT };
+static const char *const EVENT_NAMES[EVENT_COUNT] = {"ifp", "phaseB", "phaseD", "phaseE", "frame", "tone"};
+
+typedef struct {
+  napi_ref names; /* an array of the names (N-API 8 cannot reference a string itself) */
+} module_data_t;
+
+/* SpanDSP's T.38 core builds IFPs in buffers of at most 1000 bytes (t38_core.c). */
+#define IFP_SCRATCH_BYTES 1024
+
 typedef struct {
   napi_env env; /* valid only while a call from JS is on the stack */
   napi_ref callback;
@@ -35,6 +46,10 @@ typedef struct {
   modem_connect_tones_rx_state_t *tones;
   t30_state_t *t30;      /* borrowed from t38 or fax */
   t38_core_state_t *core; /* borrowed from t38 or gateway */
+  /* IFPs reach JS as views of this one buffer, valid during the callback, instead of a new
+   * ArrayBuffer per packet. */
+  napi_ref ifp_buffer;
+  uint8_t *ifp_data;
 } session_t;
 
 /* ---------- helpers ---------- */
@@ -59,16 +74,20 @@ static void set_str(napi_env env, napi_value obj, const char *key, const char *v
 
 /* Calls the session's JS callback as callback(name, payload[, extra]). An exception thrown by the
  * callback stays pending and surfaces from the N-API call that is on the stack. */
-static void emit(session_t *s, const char *name, napi_value payload, napi_value extra) {
+static void emit(session_t *s, enum event_name event, napi_value payload, napi_value extra) {
   napi_env env = s->env;
   if (!s->in_call || env == NULL || s->callback == NULL) return;
   bool pending = false;
   napi_is_exception_pending(env, &pending);
   if (pending) return;
+  module_data_t *module = NULL;
   napi_value fn, global, argv[3], result;
+  if (napi_get_instance_data(env, (void **) &module) != napi_ok || module == NULL) return;
   if (napi_get_reference_value(env, s->callback, &fn) != napi_ok || fn == NULL) return;
   napi_get_global(env, &global);
-  napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &argv[0]);
+  napi_value names;
+  napi_get_reference_value(env, module->names, &names);
+  napi_get_element(env, names, (uint32_t) event, &argv[0]);
   argv[1] = payload;
   if (extra != NULL) {
     argv[2] = extra;
@@ -150,6 +169,7 @@ static void finalize_session(napi_env env, void *data, void *hint) {
   session_t *s = data;
   free_engine(s);
   if (s->callback) napi_delete_reference(env, s->callback);
+  if (s->ifp_buffer) napi_delete_reference(env, s->ifp_buffer);
   free(s);
 }
 
@@ -157,16 +177,20 @@ static void finalize_session(napi_env env, void *data, void *hint) {
 
 static int on_tx_packet(t38_core_state_t *core, void *user, const uint8_t *buf, int len, int count) {
   session_t *s = user;
-  if (!s->in_call) return 0;
+  if (!s->in_call || len < 0 || len > IFP_SCRATCH_BYTES) return -1;
   napi_env env = s->env;
-  napi_value bytes, repeat;
-  void *data = NULL;
-  napi_value arraybuffer;
-  if (napi_create_arraybuffer(env, (size_t) len, &data, &arraybuffer) != napi_ok) return -1;
-  if (len > 0) memcpy(data, buf, (size_t) len);
+  napi_value arraybuffer, bytes, repeat;
+  if (s->ifp_buffer == NULL) {
+    if (napi_create_arraybuffer(env, IFP_SCRATCH_BYTES, (void **) &s->ifp_data, &arraybuffer) != napi_ok ||
+        napi_create_reference(env, arraybuffer, 1, &s->ifp_buffer) != napi_ok)
+      return -1;
+  } else if (napi_get_reference_value(env, s->ifp_buffer, &arraybuffer) != napi_ok) {
+    return -1;
+  }
+  if (len > 0) memcpy(s->ifp_data, buf, (size_t) len);
   napi_create_typedarray(env, napi_uint8_array, (size_t) len, arraybuffer, 0, &bytes);
   napi_create_int32(env, count, &repeat);
-  emit(s, "ifp", bytes, repeat);
+  emit(s, EVENT_IFP, bytes, repeat);
   return 0;
 }
 
@@ -177,7 +201,7 @@ static int on_phase_b(t30_state_t *t30, void *user, int result) {
   set_int(s->env, obj, "frame", result);
   set_str(s->env, obj, "remoteVendor", t30_get_rx_vendor(t30));
   set_str(s->env, obj, "remoteModel", t30_get_rx_model(t30));
-  emit(s, "phaseB", obj, NULL);
+  emit(s, EVENT_PHASE_B, obj, NULL);
   return T30_ERR_OK;
 }
 
@@ -187,7 +211,7 @@ static int on_phase_d(t30_state_t *t30, void *user, int result) {
   napi_value obj = stats_object(s->env, t30);
   set_int(s->env, obj, "frame", result);
   set_str(s->env, obj, "frameName", t30_frametype((uint8_t) result));
-  emit(s, "phaseD", obj, NULL);
+  emit(s, EVENT_PHASE_D, obj, NULL);
   return T30_ERR_OK;
 }
 
@@ -197,7 +221,7 @@ static void on_phase_e(t30_state_t *t30, void *user, int completion_code) {
   napi_value obj = stats_object(s->env, t30);
   set_int(s->env, obj, "code", completion_code);
   set_str(s->env, obj, "text", t30_completion_code_to_str(completion_code));
-  emit(s, "phaseE", obj, NULL);
+  emit(s, EVENT_PHASE_E, obj, NULL);
 }
 
 /* Every T.30 control frame (not ECM image frames) as it goes out or comes in: the engine uses it to
@@ -212,7 +236,7 @@ static void on_frame(t30_state_t *t30, void *user, int direction, const uint8_t 
   set_bool(s->env, obj, "incoming", direction != 0);
   set_int(s->env, obj, "fcf", msg[2] & 0xFE);
   set_int(s->env, obj, "fcf2", len > 3 ? msg[3] & 0xFE : -1);
-  emit(s, "frame", obj, NULL);
+  emit(s, EVENT_FRAME, obj, NULL);
 }
 
 static void on_tone(void *user, int code, int level, int delay) {
@@ -224,7 +248,7 @@ static void on_tone(void *user, int code, int level, int delay) {
   set_str(s->env, obj, "name", modem_connect_tone_to_str(code));
   set_int(s->env, obj, "level", level);
   set_int(s->env, obj, "delay", delay);
-  emit(s, "tone", obj, NULL);
+  emit(s, EVENT_TONE, obj, NULL);
 }
 
 /* ---------- construction ---------- */
@@ -695,7 +719,27 @@ restore:
 
 /* ---------- module ---------- */
 
+static void finalize_module(napi_env env, void *data, void *hint) {
+  module_data_t *module = data;
+  if (module->names) napi_delete_reference(env, module->names);
+  free(module);
+}
+
 NAPI_MODULE_INIT() {
+  module_data_t *module = calloc(1, sizeof(module_data_t));
+  if (module == NULL) {
+    napi_throw_error(env, NULL, "faxswitch_spandsp: out of memory");
+    return NULL;
+  }
+  napi_value names;
+  napi_create_array_with_length(env, EVENT_COUNT, &names);
+  for (uint32_t i = 0; i < EVENT_COUNT; i++) {
+    napi_value name;
+    napi_create_string_utf8(env, EVENT_NAMES[i], NAPI_AUTO_LENGTH, &name);
+    napi_set_element(env, names, i, name);
+  }
+  napi_create_reference(env, names, 1, &module->names);
+  napi_set_instance_data(env, module, finalize_module, NULL);
   napi_property_descriptor props[] = {
       {"createT38Terminal", NULL, create_t38_terminal, NULL, NULL, NULL, napi_default, NULL},
       {"createAudioTerminal", NULL, create_audio_terminal, NULL, NULL, NULL, napi_default, NULL},

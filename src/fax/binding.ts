@@ -63,9 +63,13 @@ export interface NativeEventMap {
   frame: [NativeFrame];
   tone: [NativeTone];
 }
+/** Every event arrives as (name, payload, extra), fixed parameters rather than a rest array: an
+ * event fires for every IFP a channel sends. An `ifp` payload is a view of a buffer the addon
+ * reuses, valid only during the call. */
 export type NativeEventCallback = <K extends keyof NativeEventMap>(
   name: K,
-  ...args: NativeEventMap[K]
+  payload: NativeEventMap[K][0],
+  extra: NativeEventMap[K][1],
 ) => void;
 
 /** Options the addon applies with the matching SpanDSP setters; absent keys are left alone. */

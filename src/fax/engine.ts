@@ -255,13 +255,13 @@ abstract class FaxTerminal extends NativeSession {
     this.native.terminate(this.liveHandle);
   }
 
-  private readonly onNativeEvent: NativeEventCallback = (name, ...args) => {
+  private readonly onNativeEvent: NativeEventCallback = (name, payload, extra) => {
     switch (name) {
       case 'ifp':
-        this.onIfp(args[0] as Uint8Array, args[1] as number);
+        this.onIfp(payload as Uint8Array, extra as number);
         return;
       case 'phaseB': {
-        const b = args[0] as NativePhaseB;
+        const b = payload as NativePhaseB;
         this.events.onNegotiated?.({
           bitRate: b.bitRate,
           ecm: b.ecm,
@@ -272,7 +272,7 @@ abstract class FaxTerminal extends NativeSession {
         return;
       }
       case 'phaseD': {
-        const d = args[0] as NativePhaseD;
+        const d = payload as NativePhaseD;
         if (this.job.direction === 'send') {
           if (PAGE_CONFIRMATIONS.has(d.frame) && d.pagesTx > this.confirmed) this.confirmSent(d);
         } else if (d.pagesRx > this.confirmed) {
@@ -281,7 +281,7 @@ abstract class FaxTerminal extends NativeSession {
         return;
       }
       case 'frame': {
-        const f = args[0] as NativeFrame;
+        const f = payload as NativeFrame;
         if (this.job.direction === 'receive' && !f.incoming && this.pendingRxPage) {
           this.pendingRxPage = false;
           if (PAGE_CONFIRMATIONS.has(f.fcf)) this.confirmReceived();
@@ -289,7 +289,7 @@ abstract class FaxTerminal extends NativeSession {
         return;
       }
       case 'phaseE': {
-        const e = args[0] as NativePhaseE;
+        const e = payload as NativePhaseE;
         const ok = e.code === 0;
         const error = ok ? undefined : faxErrorFromCompletion(e.code, e.text, this.confirmed);
         this.finalResult = {
@@ -360,7 +360,8 @@ export interface T38TerminalOptions {
   readonly calling: boolean;
   readonly job: FaxJobOptions;
   readonly t38?: T38SessionParams;
-  /** Sends one IFP; `count` > 1 asks for the identical packet (same sequence number) that often. */
+  /** Sends one IFP; `count` > 1 asks for the identical packet (same sequence number) that often.
+   * `ifp` is valid only during the call (the addon reuses its buffer): copy what you keep. */
   readonly transmit: (ifp: Uint8Array, count: number) => void;
   readonly events?: FaxEvents;
 }
@@ -427,6 +428,7 @@ export interface T38GatewayOptions {
   readonly ecm?: boolean;
   readonly modems?: readonly FaxModem[];
   readonly t38?: T38SessionParams;
+  /** As T38TerminalOptions.transmit: `ifp` is valid only during the call. */
   readonly transmit: (ifp: Uint8Array, count: number) => void;
 }
 
@@ -442,8 +444,8 @@ export class T38Gateway extends NativeSession {
     super();
     const transmit = options.transmit;
     const handle = this.attach(
-      this.native.createGateway((name, ...args) => {
-        if (name === 'ifp') transmit(args[0] as Uint8Array, args[1] as number);
+      this.native.createGateway((name, payload, extra) => {
+        if (name === 'ifp') transmit(payload as Uint8Array, extra as number);
       }),
     );
     this.native.configure(handle, {
@@ -483,9 +485,9 @@ export class ConnectToneDetector extends NativeSession {
     super();
     const type = listenFor === 'answer' ? CONNECT_TONES.cedOrPreamble : CONNECT_TONES.cng;
     this.attach(
-      this.native.createToneDetector(type, (name, ...args) => {
+      this.native.createToneDetector(type, (name, payload) => {
         if (name !== 'tone') return;
-        const tone = (args[0] as NativeTone).tone;
+        const tone = (payload as NativeTone).tone;
         if (tone === CONNECT_TONES.ans || tone === CONNECT_TONES.ansPr) onTone('ced');
         else if (tone === CONNECT_TONES.faxPreamble) onTone('v21-preamble');
         else if (tone === CONNECT_TONES.cng) onTone('cng');

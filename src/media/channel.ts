@@ -229,6 +229,8 @@ export class FaxChannel {
     this.socket.send(datagram);
   }
 
+  private readonly deliverIfp = (ifp: Uint8Array, seq: number): void => this.t38?.receiveIfp(ifp, seq);
+
   private readonly onMessage = (message: Buffer, from: dgram.RemoteInfo): void => {
     if (this.finished) return;
     if (!this.remote)
@@ -237,7 +239,7 @@ export class FaxChannel {
     this.stats.packetsIn += 1;
     const bytes = new Uint8Array(message.buffer, message.byteOffset, message.byteLength);
     if (this.t38 && this.udptlIn) {
-      for (const { ifp, seq } of this.udptlIn.receive(bytes)) this.t38.receiveIfp(ifp, seq);
+      this.udptlIn.receive(bytes, this.deliverIfp);
       return;
     }
     try {

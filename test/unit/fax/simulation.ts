@@ -126,7 +126,7 @@ function transmitter(
 
 function pump(from: UdptlSide['link'], to: Pick<UdptlSide, 'receiver' | 'terminal'>): void {
   for (const datagram of from.deliver()) {
-    for (const { ifp, seq } of to.receiver.receive(datagram)) to.terminal.receiveIfp(ifp, seq);
+    to.receiver.receive(datagram, (ifp, seq) => to.terminal.receiveIfp(ifp, seq));
   }
 }
 
