@@ -16,6 +16,7 @@ import {
   type NativePhaseD,
   type NativePhaseE,
   type NativeStats,
+  type NativeTiffWriter,
   type NativeTone,
 } from './binding.ts';
 import {
@@ -30,12 +31,13 @@ import {
   type FaxCompression,
   type FaxModem,
 } from './constants.ts';
-import { FaxOptionsError, faxErrorFromCompletion, type FaxError } from './errors.ts';
+import { FaxFileError, FaxOptionsError, faxErrorFromCompletion, type FaxError } from './errors.ts';
 
 /** What the fax should do; T.30 options default to everything SpanDSP 0.0.6 supports. */
 export interface FaxJobOptions {
   readonly direction: 'send' | 'receive';
-  /** TIFF-F to send, or the TIFF file received pages are written to. */
+  /** TIFF-F to send, or the TIFF file received pages are written to (G4, off the media thread:
+   * it is complete once the terminal's `flush()` resolves). */
   readonly file: string;
   /** Sending: the first page to send, 1-based (resuming after page N confirmed = N + 1). */
   readonly firstPage?: number;
@@ -50,7 +52,8 @@ export interface FaxJobOptions {
   readonly ident?: string;
   /** Text SpanDSP prints in the header line of each sent page (≤ 50 characters); none if absent. */
   readonly pageHeaderInfo?: string;
-  /** Refuse received pages larger than this many pixels (default: A3 superfine). */
+  /** Received pages larger than this many pixels are confirmed without their pixels (default:
+   * A3 superfine). */
   readonly maxPagePixels?: number;
 }
 
@@ -154,7 +157,10 @@ export function t30Config(job: FaxJobOptions): NativeConfig {
     config.txStartPage = first - 1;
     config.txStopPage = last === undefined ? -1 : last - 1;
   } else {
-    config.rxFile = job.file;
+    // SpanDSP insists on opening a file it would write received pages to. It does not write them
+    // (the addon keeps the rows, and our writer writes `file` on the thread pool), and it deletes
+    // the empty file when the fax ends. Next to `file`, so a bad directory still fails at once.
+    config.rxFile = `${job.file}.spandsp`;
   }
   return config;
 }
@@ -178,11 +184,8 @@ function resolutionOf(yPixelsPerMetre: number): FaxResolution {
   return 'standard';
 }
 
-function resolutionOfDpi(yDpi: number): FaxResolution {
-  if (yDpi >= 300) return 'superfine';
-  if (yDpi >= 150) return 'fine';
-  return 'standard';
-}
+/** Pixels per metre (T.30's unit) to dots per inch (TIFF's), e.g. 8031 → 204, 7700 → 196. */
+const dpi = (pixelsPerMetre: number) => Math.round(pixelsPerMetre * 0.0254);
 
 /** Owns one addon handle; `release()` frees SpanDSP's state at once (GC would do it later). */
 abstract class NativeSession {
@@ -219,6 +222,9 @@ abstract class FaxTerminal extends NativeSession {
   /** Receiving: a page ended (phase D) and waits for our MCF before it counts. */
   private pendingRxPage = false;
   private finalResult: FaxResult | undefined;
+  /** Receiving: writes `job.file`, from the first confirmed page on. */
+  private rxFile: NativeTiffWriter | undefined;
+  private rxFileClosed: Promise<void> | undefined;
 
   protected constructor(
     job: FaxJobOptions,
@@ -247,6 +253,18 @@ abstract class FaxTerminal extends NativeSession {
 
   stats(): NativeStats {
     return this.native.stats(this.liveHandle);
+  }
+
+  /** Receiving: settles once every confirmed page is written to `job.file` and the file is closed
+   * (rejects with FaxFileError if it could not be written). Call it once the fax has ended: no
+   * page can be added afterwards. Sending: settles at once. */
+  flush(): Promise<void> {
+    const writer = this.rxFile;
+    if (!writer) return Promise.resolve();
+    this.rxFileClosed ??= new Promise((resolve, reject) =>
+      this.native.tiffWriterClose(writer, (error) => (error ? reject(new FaxFileError(error)) : resolve())),
+    );
+    return this.rxFileClosed;
   }
 
   /** Ends the fax now (the call dropped); reports the result if it had not ended yet. */
@@ -336,22 +354,33 @@ abstract class FaxTerminal extends NativeSession {
   private confirmReceived(): void {
     const s = this.native.stats(this.liveHandle);
     this.confirmed += 1;
-    const tiff = this.native.readTiffPage(
-      this.job.file,
-      s.pagesRx - 1,
-      this.job.maxPagePixels ?? DEFAULT_MAX_PAGE_PIXELS,
-    );
     let page: FaxPage | undefined;
-    if (tiff) {
-      const resolution = resolutionOfDpi(tiff.yDpi);
-      page = { width: tiff.width, height: tiff.height, rowBytes: tiff.rowBytes, data: tiff.data, resolution };
+    const rows = this.takeRxPage();
+    if (rows) {
+      page = { width: s.width, ...rows, resolution: resolutionOf(s.yResolution) };
+      // The writer copies the page now: the hook below may hand `data` to another thread.
+      this.rxFile ??= this.native.createTiffWriter(this.job.file);
+      this.native.tiffWriterAppend(this.rxFile, {
+        ...page,
+        xDpi: dpi(s.xResolution),
+        yDpi: dpi(s.yResolution),
+      });
     }
     const meta = this.pageMeta(s, this.confirmed);
     this.events.onPageConfirmed?.({
       direction: 'receive',
       ...meta,
-      ...(page ? { page, resolution: page.resolution, length: page.height } : {}),
+      ...(page ? { page, length: page.height } : {}),
     });
+  }
+
+  private takeRxPage() {
+    try {
+      return this.native.takeRxPage(this.liveHandle, this.job.maxPagePixels ?? DEFAULT_MAX_PAGE_PIXELS);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ERR_FAX_PAGE_TOO_LARGE') return null;
+      throw error;
+    }
   }
 }
 

@@ -171,6 +171,12 @@ export class FaxChannel {
     return this.finished;
   }
 
+  /** Once the fax has ended: settles when a received fax's TIFF file is complete (see
+   * FaxTerminal.flush). */
+  flush(): Promise<void> {
+    return (this.t38 ?? this.audio)?.flush() ?? Promise.resolve();
+  }
+
   /** Ends the fax now (BYE, shutdown); the result reports what was confirmed so far. */
   hangUp(): void {
     if (this.finished) return;

@@ -32,6 +32,8 @@ const DEFAULT_TICK_PHASES = 4;
 export interface ChannelOutcome {
   readonly result: FaxResult;
   readonly channel: FaxChannelStats;
+  /** Receiving: why `job.file` could not be written (the pages did reach onPageConfirmed). */
+  readonly fileError?: string;
 }
 
 interface WorkerEntry {
@@ -220,7 +222,11 @@ export class MediaNode {
         const result = resultFromWire(message.result);
         this.forget(message.id);
         entry.events.onCompleted?.(result);
-        entry.finished.resolve({ result, channel: message.channel });
+        entry.finished.resolve({
+          result,
+          channel: message.channel,
+          ...(message.fileError ? { fileError: message.fileError } : {}),
+        });
         return;
       }
     }

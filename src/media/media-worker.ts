@@ -47,27 +47,35 @@ const clock = new MediaClock(
   { periodMs: TICK_MS / tickPhases, maxCatchUp: 10 * tickPhases },
 );
 
+/** Ends the channel's membership here at once; reports it completed when a received fax's file is
+ * written (on the thread pool, so the clock keeps ticking meanwhile). */
 function close(id: number): void {
   const entry = channels.get(id);
   if (!entry) return;
   channels.delete(id);
   entry.group.delete(id);
-  const result = entry.channel.result;
-  post({
-    type: 'completed',
-    id,
-    channel: entry.channel.stats,
-    result: result
-      ? {
-          ok: result.ok,
-          code: result.code,
-          text: result.text,
-          pagesConfirmed: result.pagesConfirmed,
-          stats: result.stats,
-        }
-      : { ok: false, code: T30_ERR_CALLDROPPED, text: 'The call dropped prematurely', pagesConfirmed: 0 },
-  });
   entry.socket.close();
+  const result = entry.channel.result;
+  const completed = (fileError?: string) =>
+    post({
+      type: 'completed',
+      id,
+      channel: entry.channel.stats,
+      result: result
+        ? {
+            ok: result.ok,
+            code: result.code,
+            text: result.text,
+            pagesConfirmed: result.pagesConfirmed,
+            stats: result.stats,
+          }
+        : { ok: false, code: T30_ERR_CALLDROPPED, text: 'The call dropped prematurely', pagesConfirmed: 0 },
+      ...(fileError ? { fileError } : {}),
+    });
+  entry.channel.flush().then(
+    () => completed(),
+    (error: unknown) => completed(error instanceof Error ? error.message : String(error)),
+  );
 }
 
 function open(message: Extract<ToWorker, { type: 'open' }>): void {

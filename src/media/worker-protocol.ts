@@ -55,5 +55,7 @@ export type FromWorker =
       readonly id: number;
       readonly result: WireResult;
       readonly channel: FaxChannelStats;
+      /** Receiving: why the received TIFF file could not be written (the pages did reach the hook). */
+      readonly fileError?: string;
     }
   | { readonly type: 'stats'; readonly requestId: number; readonly stats: WorkerStats };
