@@ -138,10 +138,11 @@ export class MediaClock {
   private readonly wake = (): void => {
     if (!this.running) return;
     const { now, runQueueWaitMs } = this.deps;
-    // The CPU wait since the previous wake-up delayed every tick of this batch alike. Without a
-    // measurement nothing is excused.
-    let waited = runQueueWaitMs?.() ?? 0;
+    // What the thread waited for a CPU since the previous wake-up (during that batch's ticks too)
+    // delayed every tick of this batch alike. Without a measurement nothing is excused.
+    const waited = runQueueWaitMs?.() ?? 0;
     const excusedMs = waited - this.waitedMs;
+    this.waitedMs = waited;
     let due = Math.floor((now() - this.deadline) / this.period) + 1;
     if (due > this.maxCatchUp) {
       const skipped = due - this.maxCatchUp;
@@ -150,6 +151,7 @@ export class MediaClock {
       this.deadline += skipped * this.period;
       due = this.maxCatchUp;
     }
+    let waitedBefore = waited;
     for (let i = 0; i < due && this.running; i++) {
       const began = now();
       const lateness = began - this.deadline;
@@ -162,13 +164,17 @@ export class MediaClock {
       this.deadline += this.period;
       this.onTick(this.sequence++);
       const took = now() - began;
-      const waitedBefore = waited;
-      waited = runQueueWaitMs?.() ?? 0;
       if (took > this.stats.maxTickMs) this.stats.maxTickMs = took;
-      const work = took - (waited - waitedBefore);
-      if (work > this.stats.maxTickWorkMs) this.stats.maxTickWorkMs = work;
+      // The wait during the tick matters only for a tick that might be the longest yet: reading it
+      // costs a system call, and most ticks are far shorter than the longest.
+      if (took > this.stats.maxTickWorkMs) {
+        const waitedAfter = runQueueWaitMs?.() ?? 0;
+        this.stats.maxTickWorkMs = Math.max(this.stats.maxTickWorkMs, took - (waitedAfter - waitedBefore));
+        waitedBefore = waitedAfter;
+      } else if (i + 1 < due) {
+        waitedBefore = runQueueWaitMs?.() ?? 0;
+      }
     }
-    this.waitedMs = waited;
     if (this.running) this.schedule();
   };
 }

@@ -102,6 +102,9 @@ describe('MediaClock', () => {
     time.fire(0);
     expect(clock.stats.maxTickMs).toBe(15);
     expect(clock.stats.maxTickWorkMs).toBe(3);
+    // The next tick is late because this one was kept from the CPU: the host's doing, not ours.
+    time.fire(10);
+    expect(clock.stats).toMatchObject({ late: 1, lateOwn: 0 });
   });
 });
 
