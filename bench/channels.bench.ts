@@ -1,10 +1,13 @@
-// `npm run bench -- channels [N,N,…] [--workers W] [--resolution standard|fine] [--ramp S]`:
+// `npm run bench -- channels [N,N,…] [--workers W] [--phases P] [--resolution standard|fine] [--ramp S]`:
 // N concurrent real-time T.38 faxes (1 page each) on this node over loopback UDPTL with 3
 // secondaries. Both ends of every fax run here, so N faxes are 2N engine channels: twice the load
 // one node carries for N calls. Calls arrive spread over a ramp (default 10 s). One JSON line per N
 // (success rate, late ticks > 5 ms, CPU per channel), then a summary with max_channels = the
 // largest N with ≥ 99 % success and no late tick. Anchor: Mitel MGU3's 128 T.38 sessions (the
 // datasheet figure; the goal is ≥ 500 per 2-core node).
+// This machine is shared, so lateness is reported three ways: strictly (any tick > 5 ms late),
+// against an empty clock in its own worker during the same step, and net of the time the kernel
+// kept each thread waiting for a CPU (Linux schedstat): the lateness our own work caused.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,14 +38,19 @@ function sumClock(stats: WorkerStats[]) {
   return stats.reduce(
     (acc, s) => ({
       maxTick: Math.max(acc.maxTick, s.clock.maxTickMs),
+      maxTickWork: Math.max(acc.maxTickWork, s.clock.maxTickWorkMs),
       ticks: acc.ticks + s.clock.ticks,
       late: acc.late + s.clock.late,
+      lateOwn: acc.lateOwn + s.clock.lateOwn,
       skipped: acc.skipped + s.clock.skipped,
       max: Math.max(acc.max, s.clock.maxLatenessMs),
     }),
-    { ticks: 0, late: 0, skipped: 0, max: 0, maxTick: 0 },
+    { ticks: 0, late: 0, lateOwn: 0, skipped: 0, max: 0, maxTick: 0, maxTickWork: 0 },
   );
 }
+
+const percent = (part: number, whole: number) => Math.round((10000 * part) / Math.max(1, whole)) / 100;
+const tenths = (ms: number) => Math.round(ms * 10) / 10;
 
 function idleStats(idle: Worker): Promise<ClockStats> {
   return new Promise((resolve) => {
@@ -113,13 +121,16 @@ async function runStep(
     channels,
     successRate: succeeded / n,
     lateTicks: after.late - before.late,
+    lateOwnTicks: after.lateOwn - before.lateOwn,
     ticks: after.ticks - before.ticks,
     idleLateTicks: idleAfter.late - idleBefore.late,
+    idleLateOwnTicks: idleAfter.lateOwn - idleBefore.lateOwn,
     idleTicks: idleAfter.ticks - idleBefore.ticks,
     idleMaxLatenessMs: idleAfter.maxLatenessMs,
     skippedTicks: after.skipped - before.skipped,
     maxLatenessMs: after.max,
     maxTickMs: after.maxTick,
+    maxTickWorkMs: after.maxTickWork,
     wallSeconds,
     cpuSeconds,
     // Share of one core each channel used while its fax ran.
@@ -131,6 +142,7 @@ async function runStep(
 export async function run(args: readonly string[]): Promise<void> {
   const steps = args[0] && !args[0].startsWith('--') ? args[0].split(',').map(Number) : DEFAULT_STEPS;
   const workers = Number(option(args, '--workers') ?? os.availableParallelism());
+  const tickPhases = Number(option(args, '--phases') ?? 4);
   const rampMs = 1000 * Number(option(args, '--ramp') ?? 10);
   const resolution = option(args, '--resolution') ?? 'standard';
   const dir = mkdtempSync(path.join(os.tmpdir(), 'faxswitch-bench-channels-'));
@@ -138,16 +150,18 @@ export async function run(args: readonly string[]): Promise<void> {
     throw new Error(`--resolution must be standard or fine, got ${resolution}`);
   // The same ghostscript-rendered test page the engine tests use (1 page).
   const document = faxDocument(resolution, 1);
-  const idle = new Worker(new URL('./idle-clock.worker.ts', import.meta.url));
+  const idle = new Worker(new URL('./idle-clock.worker.ts', import.meta.url), { workerData: { tickPhases } });
   const node = await MediaNode.start({
     host: '127.0.0.1',
     portMin: PORT_MIN,
     portMax: PORT_MAX,
     maxChannels: 2 * Math.max(...steps),
     workers,
+    tickPhases,
   });
   let maxChannels = 0;
   let maxChannelsVsIdle = 0;
+  let maxChannelsOwn = 0;
   try {
     for (const n of steps) {
       const received = mkdtempSync(path.join(dir, `rx-${n}-`));
@@ -166,16 +180,23 @@ export async function run(args: readonly string[]): Promise<void> {
         resolution,
         ramp_s: rampMs / 1000,
         success_rate: step.successRate,
+        // Each worker wakes tick_phases times per 20 ms, ticking a share of its channels each time;
+        // a "tick" below is one such wake-up's work.
+        tick_phases: tickPhases,
         late_ticks_over_5ms: step.lateTicks,
-        late_tick_pct: Math.round((10000 * step.lateTicks) / Math.max(1, step.ticks)) / 100,
+        late_tick_pct: percent(step.lateTicks, step.ticks),
         // The same clock with no channels, in its own worker, during the same step: the machine's share.
-        idle_clock_late_tick_pct:
-          Math.round((10000 * step.idleLateTicks) / Math.max(1, step.idleTicks)) / 100,
+        idle_clock_late_tick_pct: percent(step.idleLateTicks, step.idleTicks),
+        // Still late once the time the kernel kept the thread waiting for a CPU is taken off.
+        own_late_ticks: step.lateOwnTicks,
+        own_late_tick_pct: percent(step.lateOwnTicks, step.ticks),
+        idle_clock_own_late_tick_pct: percent(step.idleLateOwnTicks, step.idleTicks),
         skipped_ticks: step.skippedTicks,
-        max_tick_lateness_ms: Math.round(step.maxLatenessMs * 10) / 10,
-        // The longest single tick (all channels of one worker for one 20 ms step).
-        max_tick_ms: Math.round(step.maxTickMs * 10) / 10,
-        idle_clock_max_lateness_ms: Math.round(step.idleMaxLatenessMs * 10) / 10,
+        max_tick_lateness_ms: tenths(step.maxLatenessMs),
+        idle_clock_max_lateness_ms: tenths(step.idleMaxLatenessMs),
+        // The longest single tick in wall time, and net of the time its thread waited for a CPU.
+        max_tick_ms: tenths(step.maxTickMs),
+        max_tick_work_ms: tenths(step.maxTickWorkMs),
         step_wall_s: Math.round(step.wallSeconds * 10) / 10,
         cpu_s: Math.round(step.cpuSeconds * 10) / 10,
         // How busy each media worker's event loop was during the step: the headroom left.
@@ -188,6 +209,7 @@ export async function run(args: readonly string[]): Promise<void> {
       const latePct = (100 * step.lateTicks) / Math.max(1, step.ticks);
       const idlePct = (100 * step.idleLateTicks) / Math.max(1, step.idleTicks);
       if (step.successRate >= 0.99 && latePct <= idlePct + 1) maxChannelsVsIdle = n;
+      if (step.successRate >= 0.99 && step.lateOwnTicks === 0) maxChannelsOwn = n;
     }
   } finally {
     await node.stop();
@@ -210,5 +232,13 @@ export async function run(args: readonly string[]): Promise<void> {
     anchor: 'Mitel MGU3 T.38 sessions',
     anchor_value: MITEL_MGU3_T38,
     note: 'largest N with >=99% success and a late-tick rate within 1 point of an empty clock in the same run',
+  });
+  report({
+    bench: 'channels',
+    metric: 'max_channels_own_work',
+    ours: maxChannelsOwn,
+    anchor: 'Mitel MGU3 T.38 sessions',
+    anchor_value: MITEL_MGU3_T38,
+    note: 'largest N with >=99% success and no tick later than 5 ms once the time the kernel kept the thread waiting for a CPU is taken off',
   });
 }

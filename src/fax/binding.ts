@@ -63,9 +63,13 @@ export interface NativeEventMap {
   frame: [NativeFrame];
   tone: [NativeTone];
 }
+/** Every event arrives as (name, payload, extra), fixed parameters rather than a rest array: an
+ * event fires for every IFP a channel sends. An `ifp` payload is a view of a buffer the addon
+ * reuses, valid only during the call. */
 export type NativeEventCallback = <K extends keyof NativeEventMap>(
   name: K,
-  ...args: NativeEventMap[K]
+  payload: NativeEventMap[K][0],
+  extra: NativeEventMap[K][1],
 ) => void;
 
 /** Options the addon applies with the matching SpanDSP setters; absent keys are left alone. */
@@ -95,15 +99,25 @@ export interface NativeConfig {
   terminalConfig?: number;
 }
 
+/** The rows of a received page as SpanDSP decoded them: 1 bit per pixel, MSB first, 1 = black. */
+export interface NativeRxPage {
+  readonly rowBytes: number;
+  readonly height: number;
+  readonly data: Uint8Array;
+}
+
+/** A page for the TIFF writer, in NativeRxPage's bit layout. */
 export interface NativeTiffPage {
   readonly width: number;
   readonly height: number;
   readonly rowBytes: number;
   readonly xDpi: number;
   readonly yDpi: number;
-  readonly pages: number;
   readonly data: Uint8Array;
 }
+
+/** A TIFF file the addon writes page by page on libuv's thread pool. */
+export type NativeTiffWriter = { readonly __nativeTiffWriter: unique symbol };
 
 export interface NativeBinding {
   createT38Terminal(calling: boolean, onEvent: NativeEventCallback): NativeHandle;
@@ -120,7 +134,20 @@ export interface NativeBinding {
   terminate(handle: NativeHandle): void;
   release(handle: NativeHandle): void;
   completionCodeToString(code: number): string;
-  readTiffPage(file: string, index: number, maxPixels: number): NativeTiffPage | null;
+  /** Asks Linux (EEVDF, 6.12+) for a shorter scheduler time slice for the calling thread: it is
+   * then picked sooner when it wakes, for the same share of CPU. False where the kernel did not
+   * take it. Not SpanDSP, but the addon is the only native code we have. */
+  requestSchedulerSlice(microseconds: number): boolean;
+  /** The page SpanDSP ended last (a receiving terminal keeps its rows instead of writing them to
+   * SpanDSP's file), or null if there is none since the previous call. Throws
+   * ERR_FAX_PAGE_TOO_LARGE past maxPixels. */
+  takeRxPage(handle: NativeHandle, maxPixels: number): NativeRxPage | null;
+  /** The file is created with the first page. */
+  createTiffWriter(file: string): NativeTiffWriter;
+  /** Copies the page now and writes it (G4) as the file's next page on the thread pool. */
+  tiffWriterAppend(writer: NativeTiffWriter, page: NativeTiffPage): void;
+  /** Calls `done` once the pages appended so far are written and the file is closed. */
+  tiffWriterClose(writer: NativeTiffWriter, done: (error: string | null) => void): void;
 }
 
 const ADDON_PATH = path.join(

@@ -16,6 +16,7 @@ import {
   type NativePhaseD,
   type NativePhaseE,
   type NativeStats,
+  type NativeTiffWriter,
   type NativeTone,
 } from './binding.ts';
 import {
@@ -30,12 +31,13 @@ import {
   type FaxCompression,
   type FaxModem,
 } from './constants.ts';
-import { FaxOptionsError, faxErrorFromCompletion, type FaxError } from './errors.ts';
+import { FaxFileError, FaxOptionsError, faxErrorFromCompletion, type FaxError } from './errors.ts';
 
 /** What the fax should do; T.30 options default to everything SpanDSP 0.0.6 supports. */
 export interface FaxJobOptions {
   readonly direction: 'send' | 'receive';
-  /** TIFF-F to send, or the TIFF file received pages are written to. */
+  /** TIFF-F to send, or the TIFF file received pages are written to (G4, off the media thread:
+   * it is complete once the terminal's `flush()` resolves). */
   readonly file: string;
   /** Sending: the first page to send, 1-based (resuming after page N confirmed = N + 1). */
   readonly firstPage?: number;
@@ -50,7 +52,8 @@ export interface FaxJobOptions {
   readonly ident?: string;
   /** Text SpanDSP prints in the header line of each sent page (≤ 50 characters); none if absent. */
   readonly pageHeaderInfo?: string;
-  /** Refuse received pages larger than this many pixels (default: A3 superfine). */
+  /** Received pages larger than this many pixels are confirmed without their pixels (default:
+   * A3 superfine). */
   readonly maxPagePixels?: number;
 }
 
@@ -154,7 +157,10 @@ export function t30Config(job: FaxJobOptions): NativeConfig {
     config.txStartPage = first - 1;
     config.txStopPage = last === undefined ? -1 : last - 1;
   } else {
-    config.rxFile = job.file;
+    // SpanDSP insists on opening a file it would write received pages to. It does not write them
+    // (the addon keeps the rows, and our writer writes `file` on the thread pool), and it deletes
+    // the empty file when the fax ends. Next to `file`, so a bad directory still fails at once.
+    config.rxFile = `${job.file}.spandsp`;
   }
   return config;
 }
@@ -178,11 +184,8 @@ function resolutionOf(yPixelsPerMetre: number): FaxResolution {
   return 'standard';
 }
 
-function resolutionOfDpi(yDpi: number): FaxResolution {
-  if (yDpi >= 300) return 'superfine';
-  if (yDpi >= 150) return 'fine';
-  return 'standard';
-}
+/** Pixels per metre (T.30's unit) to dots per inch (TIFF's), e.g. 8031 → 204, 7700 → 196. */
+const dpi = (pixelsPerMetre: number) => Math.round(pixelsPerMetre * 0.0254);
 
 /** Owns one addon handle; `release()` frees SpanDSP's state at once (GC would do it later). */
 abstract class NativeSession {
@@ -219,6 +222,9 @@ abstract class FaxTerminal extends NativeSession {
   /** Receiving: a page ended (phase D) and waits for our MCF before it counts. */
   private pendingRxPage = false;
   private finalResult: FaxResult | undefined;
+  /** Receiving: writes `job.file`, from the first confirmed page on. */
+  private rxFile: NativeTiffWriter | undefined;
+  private rxFileClosed: Promise<void> | undefined;
 
   protected constructor(
     job: FaxJobOptions,
@@ -249,19 +255,31 @@ abstract class FaxTerminal extends NativeSession {
     return this.native.stats(this.liveHandle);
   }
 
+  /** Receiving: settles once every confirmed page is written to `job.file` and the file is closed
+   * (rejects with FaxFileError if it could not be written). Call it once the fax has ended: no
+   * page can be added afterwards. Sending: settles at once. */
+  flush(): Promise<void> {
+    const writer = this.rxFile;
+    if (!writer) return Promise.resolve();
+    this.rxFileClosed ??= new Promise((resolve, reject) =>
+      this.native.tiffWriterClose(writer, (error) => (error ? reject(new FaxFileError(error)) : resolve())),
+    );
+    return this.rxFileClosed;
+  }
+
   /** Ends the fax now (the call dropped); reports the result if it had not ended yet. */
   hangUp(): void {
     if (this.released || this.finalResult !== undefined) return;
     this.native.terminate(this.liveHandle);
   }
 
-  private readonly onNativeEvent: NativeEventCallback = (name, ...args) => {
+  private readonly onNativeEvent: NativeEventCallback = (name, payload, extra) => {
     switch (name) {
       case 'ifp':
-        this.onIfp(args[0] as Uint8Array, args[1] as number);
+        this.onIfp(payload as Uint8Array, extra as number);
         return;
       case 'phaseB': {
-        const b = args[0] as NativePhaseB;
+        const b = payload as NativePhaseB;
         this.events.onNegotiated?.({
           bitRate: b.bitRate,
           ecm: b.ecm,
@@ -272,7 +290,7 @@ abstract class FaxTerminal extends NativeSession {
         return;
       }
       case 'phaseD': {
-        const d = args[0] as NativePhaseD;
+        const d = payload as NativePhaseD;
         if (this.job.direction === 'send') {
           if (PAGE_CONFIRMATIONS.has(d.frame) && d.pagesTx > this.confirmed) this.confirmSent(d);
         } else if (d.pagesRx > this.confirmed) {
@@ -281,7 +299,7 @@ abstract class FaxTerminal extends NativeSession {
         return;
       }
       case 'frame': {
-        const f = args[0] as NativeFrame;
+        const f = payload as NativeFrame;
         if (this.job.direction === 'receive' && !f.incoming && this.pendingRxPage) {
           this.pendingRxPage = false;
           if (PAGE_CONFIRMATIONS.has(f.fcf)) this.confirmReceived();
@@ -289,7 +307,7 @@ abstract class FaxTerminal extends NativeSession {
         return;
       }
       case 'phaseE': {
-        const e = args[0] as NativePhaseE;
+        const e = payload as NativePhaseE;
         const ok = e.code === 0;
         const error = ok ? undefined : faxErrorFromCompletion(e.code, e.text, this.confirmed);
         this.finalResult = {
@@ -336,22 +354,33 @@ abstract class FaxTerminal extends NativeSession {
   private confirmReceived(): void {
     const s = this.native.stats(this.liveHandle);
     this.confirmed += 1;
-    const tiff = this.native.readTiffPage(
-      this.job.file,
-      s.pagesRx - 1,
-      this.job.maxPagePixels ?? DEFAULT_MAX_PAGE_PIXELS,
-    );
     let page: FaxPage | undefined;
-    if (tiff) {
-      const resolution = resolutionOfDpi(tiff.yDpi);
-      page = { width: tiff.width, height: tiff.height, rowBytes: tiff.rowBytes, data: tiff.data, resolution };
+    const rows = this.takeRxPage();
+    if (rows) {
+      page = { width: s.width, ...rows, resolution: resolutionOf(s.yResolution) };
+      // The writer copies the page now: the hook below may hand `data` to another thread.
+      this.rxFile ??= this.native.createTiffWriter(this.job.file);
+      this.native.tiffWriterAppend(this.rxFile, {
+        ...page,
+        xDpi: dpi(s.xResolution),
+        yDpi: dpi(s.yResolution),
+      });
     }
     const meta = this.pageMeta(s, this.confirmed);
     this.events.onPageConfirmed?.({
       direction: 'receive',
       ...meta,
-      ...(page ? { page, resolution: page.resolution, length: page.height } : {}),
+      ...(page ? { page, length: page.height } : {}),
     });
+  }
+
+  private takeRxPage() {
+    try {
+      return this.native.takeRxPage(this.liveHandle, this.job.maxPagePixels ?? DEFAULT_MAX_PAGE_PIXELS);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ERR_FAX_PAGE_TOO_LARGE') return null;
+      throw error;
+    }
   }
 }
 
@@ -360,7 +389,8 @@ export interface T38TerminalOptions {
   readonly calling: boolean;
   readonly job: FaxJobOptions;
   readonly t38?: T38SessionParams;
-  /** Sends one IFP; `count` > 1 asks for the identical packet (same sequence number) that often. */
+  /** Sends one IFP; `count` > 1 asks for the identical packet (same sequence number) that often.
+   * `ifp` is valid only during the call (the addon reuses its buffer): copy what you keep. */
   readonly transmit: (ifp: Uint8Array, count: number) => void;
   readonly events?: FaxEvents;
 }
@@ -427,6 +457,7 @@ export interface T38GatewayOptions {
   readonly ecm?: boolean;
   readonly modems?: readonly FaxModem[];
   readonly t38?: T38SessionParams;
+  /** As T38TerminalOptions.transmit: `ifp` is valid only during the call. */
   readonly transmit: (ifp: Uint8Array, count: number) => void;
 }
 
@@ -442,8 +473,8 @@ export class T38Gateway extends NativeSession {
     super();
     const transmit = options.transmit;
     const handle = this.attach(
-      this.native.createGateway((name, ...args) => {
-        if (name === 'ifp') transmit(args[0] as Uint8Array, args[1] as number);
+      this.native.createGateway((name, payload, extra) => {
+        if (name === 'ifp') transmit(payload as Uint8Array, extra as number);
       }),
     );
     this.native.configure(handle, {
@@ -483,9 +514,9 @@ export class ConnectToneDetector extends NativeSession {
     super();
     const type = listenFor === 'answer' ? CONNECT_TONES.cedOrPreamble : CONNECT_TONES.cng;
     this.attach(
-      this.native.createToneDetector(type, (name, ...args) => {
+      this.native.createToneDetector(type, (name, payload) => {
         if (name !== 'tone') return;
-        const tone = (args[0] as NativeTone).tone;
+        const tone = (payload as NativeTone).tone;
         if (tone === CONNECT_TONES.ans || tone === CONNECT_TONES.ansPr) onTone('ced');
         else if (tone === CONNECT_TONES.faxPreamble) onTone('v21-preamble');
         else if (tone === CONNECT_TONES.cng) onTone('cng');

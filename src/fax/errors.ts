@@ -121,6 +121,9 @@ export type FaxError = FaxRetryableError | FaxTerminalError;
 /** Bad options or a misused session: a programming or configuration error, never retried. */
 export class FaxOptionsError extends TerminalError {}
 
+/** A received fax's TIFF file could not be written (its pages did reach the page hook). */
+export class FaxFileError extends RetryableError {}
+
 export function t30CodeName(code: number): string {
   return CODES[code]?.name ?? `UNKNOWN_${code}`;
 }

@@ -20,6 +20,7 @@ export {
   type T38TerminalOptions,
 } from './engine.ts';
 export {
+  FaxFileError,
   FaxOptionsError,
   FaxRetryableError,
   FaxTerminalError,

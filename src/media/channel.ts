@@ -171,6 +171,12 @@ export class FaxChannel {
     return this.finished;
   }
 
+  /** Once the fax has ended: settles when a received fax's TIFF file is complete (see
+   * FaxTerminal.flush). */
+  flush(): Promise<void> {
+    return (this.t38 ?? this.audio)?.flush() ?? Promise.resolve();
+  }
+
   /** Ends the fax now (BYE, shutdown); the result reports what was confirmed so far. */
   hangUp(): void {
     if (this.finished) return;
@@ -229,6 +235,8 @@ export class FaxChannel {
     this.socket.send(datagram);
   }
 
+  private readonly deliverIfp = (ifp: Uint8Array, seq: number): void => this.t38?.receiveIfp(ifp, seq);
+
   private readonly onMessage = (message: Buffer, from: dgram.RemoteInfo): void => {
     if (this.finished) return;
     if (!this.remote)
@@ -237,7 +245,7 @@ export class FaxChannel {
     this.stats.packetsIn += 1;
     const bytes = new Uint8Array(message.buffer, message.byteOffset, message.byteLength);
     if (this.t38 && this.udptlIn) {
-      for (const { ifp, seq } of this.udptlIn.receive(bytes)) this.t38.receiveIfp(ifp, seq);
+      this.udptlIn.receive(bytes, this.deliverIfp);
       return;
     }
     try {

@@ -7,8 +7,8 @@ export {
   UdptlDecodeError,
   UdptlReceiver,
   UdptlSender,
-  type DeliveredIfp,
   type ErrorCorrection,
+  type IfpDelivery,
   type UdptlPacket,
   type UdptlReceiverStats,
   type UdptlSenderOptions,
@@ -28,7 +28,13 @@ export {
   type T38SdpParams,
   type T38UdpEc,
 } from './sdp.ts';
-export { MediaClock, type ClockDeps, type ClockStats, type MediaClockOptions } from './clock.ts';
+export {
+  MEDIA_THREAD_SLICE_US,
+  MediaClock,
+  type ClockDeps,
+  type ClockStats,
+  type MediaClockOptions,
+} from './clock.ts';
 export { MediaCapacityError, PortAllocator } from './ports.ts';
 export {
   FaxChannel,

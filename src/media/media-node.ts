@@ -11,7 +11,7 @@ import {
 } from '../fax/index.ts';
 import type { Endpoint, FaxChannelEvents, FaxChannelSpec, FaxChannelStats } from './channel.ts';
 import { MediaCapacityError, PortAllocator } from './ports.ts';
-import type { FromWorker, ToWorker, WireResult, WorkerStats } from './worker-protocol.ts';
+import type { FromWorker, MediaWorkerData, ToWorker, WireResult, WorkerStats } from './worker-protocol.ts';
 
 export interface MediaNodeOptions {
   /** Address media sockets bind to (and that SDP announces). */
@@ -22,11 +22,18 @@ export interface MediaNodeOptions {
   readonly maxChannels: number;
   /** Media worker threads; default: one per CPU. */
   readonly workers?: number;
+  /** Each worker spreads its channels over this many evenly spaced wake-ups per 20 ms tick, so
+   * one wake-up does a fraction of the work and sends a fraction of the datagrams (default 4). */
+  readonly tickPhases?: number;
 }
+
+const DEFAULT_TICK_PHASES = 4;
 
 export interface ChannelOutcome {
   readonly result: FaxResult;
   readonly channel: FaxChannelStats;
+  /** Receiving: why `job.file` could not be written (the pages did reach onPageConfirmed). */
+  readonly fileError?: string;
 }
 
 interface WorkerEntry {
@@ -95,7 +102,8 @@ export class MediaNode {
     const node = new MediaNode(options);
     const count = Math.max(1, options.workers ?? os.availableParallelism());
     for (let i = 0; i < count; i++) {
-      const worker = new Worker(new URL('./media-worker.ts', import.meta.url));
+      const workerData: MediaWorkerData = { tickPhases: options.tickPhases ?? DEFAULT_TICK_PHASES };
+      const worker = new Worker(new URL('./media-worker.ts', import.meta.url), { workerData });
       const entry: WorkerEntry = { worker, channels: 0 };
       worker.on('message', (message: FromWorker) => node.onWorkerMessage(message));
       worker.on('error', (error: Error) => node.onWorkerFailed(entry, error));
@@ -214,7 +222,11 @@ export class MediaNode {
         const result = resultFromWire(message.result);
         this.forget(message.id);
         entry.events.onCompleted?.(result);
-        entry.finished.resolve({ result, channel: message.channel });
+        entry.finished.resolve({
+          result,
+          channel: message.channel,
+          ...(message.fileError ? { fileError: message.fileError } : {}),
+        });
         return;
       }
     }

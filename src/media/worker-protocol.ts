@@ -4,6 +4,12 @@ import type { ConfirmedPage, ConnectTone, FaxNegotiated, NativeStats } from '../
 import type { Endpoint, FaxChannelSpec, FaxChannelStats } from './channel.ts';
 import type { ClockStats } from './clock.ts';
 
+/** What a media worker is started with (`workerData`). */
+export interface MediaWorkerData {
+  /** Evenly spaced wake-ups per 20 ms tick, each ticking its own share of the channels. */
+  readonly tickPhases: number;
+}
+
 export type ToWorker =
   | {
       readonly type: 'open';
@@ -49,5 +55,7 @@ export type FromWorker =
       readonly id: number;
       readonly result: WireResult;
       readonly channel: FaxChannelStats;
+      /** Receiving: why the received TIFF file could not be written (the pages did reach the hook). */
+      readonly fileError?: string;
     }
   | { readonly type: 'stats'; readonly requestId: number; readonly stats: WorkerStats };

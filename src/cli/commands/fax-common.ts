@@ -139,6 +139,7 @@ export async function runFax(options: FaxRunOptions, io: CliIo): Promise<number>
     clock.start();
   });
   socket.close();
+  await channel.flush();
   return printSummary(io, {
     result: channel.result,
     media: options.media.kind,

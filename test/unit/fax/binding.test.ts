@@ -1,5 +1,6 @@
 // The addon's guard rails: misuse is a typed error, never a crash, and hostile IFPs from the
 // network are absorbed by SpanDSP's parser.
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FaxOptionsError, nativeBinding, T38Terminal } from '../../../src/fax/index.ts';
@@ -50,5 +51,16 @@ describe('SpanDSP addon guard rails', () => {
     terminal.hangUp();
     expect(terminal.result?.ok).toBe(false);
     terminal.release();
+  });
+});
+
+describe('requestSchedulerSlice', () => {
+  it('sets the calling thread’s EEVDF slice where Linux offers it, and refuses nonsense', () => {
+    const native = nativeBinding();
+    expect(native.requestSchedulerSlice(0)).toBe(false);
+    // Only this test runner's thread is affected; where the kernel has no such slice, false.
+    if (!native.requestSchedulerSlice(500)) return;
+    const sched = readFileSync('/proc/thread-self/sched', 'utf8');
+    expect(/se\.slice\s*:\s*(\d+)/.exec(sched)?.[1]).toBe('500000');
   });
 });

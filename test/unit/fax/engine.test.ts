@@ -2,7 +2,7 @@
 // in memory. Every received page (as the engine's page hook hands it up, decoded by libtiff) is
 // compared pixel by pixel with the page ghostscript rendered (decoded by our own codec): what a
 // recipient would see, checked by two independent decoders.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bitmapsEqual, readTiff, type FaxResolution } from '../../../src/documents/index.ts';
@@ -93,14 +93,16 @@ describe('T.38 terminal ⇄ T.38 terminal over our UDPTL', () => {
   });
 
   for (const ecm of [true, false]) {
-    it(`writes a received file our codec reads back to the hooked pages (${ecm ? 'MMR, ECM' : 'MR, no ECM'})`, () => {
+    it(`writes the received file, which our codec reads back to the hooked pages (${ecm ? 'ECM, MMR' : 'no ECM, MR'} on the line)`, async () => {
       const doc = faxDocument('fine', 2);
       const file = rxFile();
       const outcome = t38Call({ send: { file: doc, ecm }, receive: { file, ecm } });
+      await outcome.receivedFile;
       const stored = readTiff(readFileSync(file));
       expect(stored).toHaveLength(2);
       expect(outcome.receivedPages.map((p) => p.encoding)).toEqual(ecm ? ['MMR', 'MMR'] : ['MR', 'MR']);
       stored.forEach((page, i) => expect(bitmapsEqual(page, outcome.receivedPages[i]!.page!)).toBe(true));
+      expect(existsSync(`${file}.spandsp`)).toBe(false); // SpanDSP's own (empty) file is gone
     });
   }
 

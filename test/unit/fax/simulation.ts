@@ -75,6 +75,8 @@ export interface CallOutcome {
   readonly sentPages: ConfirmedPage[];
   readonly receivedPages: ConfirmedPage[];
   readonly simulatedSeconds: number;
+  /** Settles once the receiver's TIFF file is complete (it is written off the calling thread). */
+  readonly receivedFile: Promise<void>;
 }
 
 const MAX_TICKS = 5 * 60 * 50; // five simulated minutes
@@ -93,6 +95,7 @@ function finishCall(
     receiver: receiver.result,
     ...pages,
     simulatedSeconds: ticks / 50,
+    receivedFile: receiver.flush(),
   };
   sender.release();
   receiver.release();
@@ -126,7 +129,7 @@ function transmitter(
 
 function pump(from: UdptlSide['link'], to: Pick<UdptlSide, 'receiver' | 'terminal'>): void {
   for (const datagram of from.deliver()) {
-    for (const { ifp, seq } of to.receiver.receive(datagram)) to.terminal.receiveIfp(ifp, seq);
+    to.receiver.receive(datagram, (ifp, seq) => to.terminal.receiveIfp(ifp, seq));
   }
 }
 

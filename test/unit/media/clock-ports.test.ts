@@ -4,14 +4,25 @@ import { MediaCapacityError, MediaClock, PortAllocator, type ClockDeps } from '.
 /** A clock whose timers fire when the test says, at the time the test says. */
 function manualTime() {
   let now = 0;
+  let waited = 0;
   let pending: { fn: () => void; at: number } | undefined;
   const deps: ClockDeps = {
     now: () => now,
     setTimer: (fn, ms) => (pending = { fn, at: now + ms }),
     clearTimer: () => (pending = undefined),
+    runQueueWaitMs: () => waited,
   };
   return {
     deps,
+    /** Time passes while the thread waits for a CPU. */
+    waitForCpu(ms: number) {
+      now += ms;
+      waited += ms;
+    },
+    /** Time passes while the thread works. */
+    work(ms: number) {
+      now += ms;
+    },
     /** Fires the pending timer `lateMs` after it was due. */
     fire(lateMs = 0) {
       const timer = pending!;
@@ -50,14 +61,50 @@ describe('MediaClock', () => {
 
   it('skips beyond maxCatchUp instead of bursting forever after a long stall', () => {
     const time = manualTime();
-    let ticks = 0;
-    const clock = new MediaClock(() => ticks++, { deps: time.deps, maxCatchUp: 5 });
+    const ticks: number[] = [];
+    const clock = new MediaClock((n) => ticks.push(n), { deps: time.deps, maxCatchUp: 5 });
     clock.start();
     time.fire(1000);
-    expect(ticks).toBe(5);
+    // Skipped ticks still count, so work keyed to the tick number keeps its cadence.
+    expect(ticks).toEqual([46, 47, 48, 49, 50]);
     expect(clock.stats.skipped).toBe(46);
     clock.stop();
     expect(time.nextDue).toBeUndefined();
+  });
+
+  it('tells lateness the kernel caused (waiting for a CPU) from lateness our own work caused', () => {
+    const time = manualTime();
+    let tickWork = 0;
+    const clock = new MediaClock(() => time.work(tickWork), { deps: time.deps, lateMs: 5 });
+    clock.start();
+    time.waitForCpu(30); // runnable but not running from 10 ms before the deadline: 10 ms late
+    time.fire(10);
+    expect(clock.stats).toMatchObject({ late: 1, lateOwn: 0 });
+    time.fire(8); // 8 ms late because the event loop was busy with something of ours
+    expect(clock.stats).toMatchObject({ late: 2, lateOwn: 1 });
+    tickWork = 3;
+    time.fire(0);
+    expect(clock.stats.maxTickMs).toBe(3);
+    expect(clock.stats.maxTickWorkMs).toBe(3);
+  });
+
+  it('counts only the work of a tick, not the time the kernel ran other threads during it', () => {
+    const time = manualTime();
+    const clock = new MediaClock(
+      () => {
+        time.work(2);
+        time.waitForCpu(12);
+        time.work(1);
+      },
+      { deps: time.deps },
+    );
+    clock.start();
+    time.fire(0);
+    expect(clock.stats.maxTickMs).toBe(15);
+    expect(clock.stats.maxTickWorkMs).toBe(3);
+    // The next tick is late because this one was kept from the CPU: the host's doing, not ours.
+    time.fire(10);
+    expect(clock.stats).toMatchObject({ late: 1, lateOwn: 0 });
   });
 });
 
