@@ -100,6 +100,19 @@ function failureReason(event: CampaignRecipientEvent): string {
   return outcome && outcome.kind !== 'delivered' ? outcome.reason : 'delivery failed';
 }
 
+function isDeliveryResult(event: CampaignRecipientEvent): boolean {
+  return (
+    (event.type === HostEvent.effectDone || event.type === HostEvent.effectFailed) &&
+    event.effect === 'deliverLetter'
+  );
+}
+
+/** A delivery failed for good (a refusal, retries used up, or a crash): the other channel once, or the record. */
+const FAILED_FOR_GOOD = [
+  { guard: 'canFallBack', target: 'delivering', reenter: true, actions: 'switchChannel' },
+  { guard: 'isDeliveryResult', target: 'recording', actions: 'recordFailure' },
+] as const;
+
 export const campaignRecipientMachine = setup({
   types: {
     context: {} as CampaignRecipientContext,
@@ -107,6 +120,12 @@ export const campaignRecipientMachine = setup({
     input: {} as CampaignRecipientInput,
   },
   actions: {
+    switchChannel: assign(({ context, event }) => ({
+      channel: fallbackChannel(context)!,
+      attempts: 0,
+      detail: `${context.channel} failed: ${failureReason(event)}`,
+    })),
+    recordFailure: assign(({ event }) => ({ result: 'failed' as const, detail: failureReason(event) })),
     // Effects, run by the host after the step is persisted.
     deliverLetter: (
       _,
@@ -129,12 +148,8 @@ export const campaignRecipientMachine = setup({
         outcome.at + retryDelay(context, outcome) < context.firstAttemptAt + context.policy.giveUpAfterMs
       );
     },
-    canFallBack: ({ context, event }) =>
-      (event.type === HostEvent.effectFailed || outcomeOf(event) !== undefined) &&
-      fallbackChannel(context) !== undefined,
-    isDeliveryResult: ({ event }) =>
-      (event.type === HostEvent.effectDone || event.type === HostEvent.effectFailed) &&
-      event.effect === 'deliverLetter',
+    canFallBack: ({ context, event }) => isDeliveryResult(event) && fallbackChannel(context) !== undefined,
+    isDeliveryResult: ({ event }) => isDeliveryResult(event),
     due: ({ context, event }) => event.type === HostEvent.timer && event.now >= context.nextAttemptAt,
   },
 }).createMachine({
@@ -198,40 +213,9 @@ export const campaignRecipientMachine = setup({
               };
             }),
           },
-          {
-            guard: 'canFallBack',
-            target: 'delivering',
-            reenter: true,
-            actions: assign(({ context, event }) => ({
-              channel: fallbackChannel(context)!,
-              attempts: 0,
-              detail: `${context.channel} failed: ${failureReason(event)}`,
-            })),
-          },
-          {
-            guard: 'isDeliveryResult',
-            target: 'recording',
-            actions: assign(({ event }) => ({ result: 'failed' as const, detail: failureReason(event) })),
-          },
+          ...FAILED_FOR_GOOD,
         ],
-        [HostEvent.effectFailed]: [
-          {
-            guard: ({ context, event }) =>
-              event.effect === 'deliverLetter' && fallbackChannel(context) !== undefined,
-            target: 'delivering',
-            reenter: true,
-            actions: assign(({ context, event }) => ({
-              channel: fallbackChannel(context)!,
-              attempts: 0,
-              detail: `${context.channel} failed: ${failureReason(event)}`,
-            })),
-          },
-          {
-            guard: 'isDeliveryResult',
-            target: 'recording',
-            actions: assign(({ event }) => ({ result: 'failed' as const, detail: failureReason(event) })),
-          },
-        ],
+        [HostEvent.effectFailed]: FAILED_FOR_GOOD,
       },
     },
     waiting: { on: { [HostEvent.timer]: { guard: 'due', target: 'delivering' } } },

@@ -55,6 +55,22 @@ export interface InboundFaxRecord {
   readonly purgedAt?: number;
 }
 
+/** What people and other systems are told about a received fax: metadata, never content. */
+export function faxSummary(record: InboundFaxRecord) {
+  return {
+    faxId: record.faxId,
+    receivedAt: new Date(record.answeredAt).toISOString(),
+    did: record.did,
+    caller: record.caller,
+    status: record.status,
+    pages: record.reception?.pages.length ?? 0,
+    outcome: record.reception?.outcome,
+    remoteStationId: record.reception?.remoteStationId,
+    durationMs: record.reception?.durationMs,
+    result: record.reception?.result,
+  };
+}
+
 export class FaxRecords {
   readonly #redis: Redis;
   readonly #prefix: string;

@@ -6,7 +6,7 @@
 import { createHmac } from 'node:crypto';
 import type { Secret } from '../config/index.ts';
 import type { Logger } from '../observability/index.ts';
-import type { InboundFaxRecord } from './fax-records.ts';
+import { faxSummary, type InboundFaxRecord } from './fax-records.ts';
 
 const ATTEMPTS = 3;
 const TIMEOUT_MS = 5_000;
@@ -28,20 +28,7 @@ export class WebhookNotifier {
   async faxReceived(record: InboundFaxRecord): Promise<void> {
     const url = record.webhookUrl;
     if (!url) return;
-    const body = JSON.stringify({
-      event: 'fax.received',
-      faxId: record.faxId,
-      did: record.did,
-      caller: record.caller,
-      receivedAt: new Date(record.answeredAt).toISOString(),
-      status: record.status,
-      pages: record.reception?.pages.length ?? 0,
-      outcome: record.reception?.outcome,
-      remoteStationId: record.reception?.remoteStationId,
-      durationMs: record.reception?.durationMs,
-      result: record.reception?.result,
-      delivery: record.delivery,
-    });
+    const body = JSON.stringify({ event: 'fax.received', ...faxSummary(record), delivery: record.delivery });
     for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
       try {
         const response = await fetch(url, {

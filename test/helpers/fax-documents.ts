@@ -121,3 +121,13 @@ export function pdfPagesByPoppler(pdf: Uint8Array, resolution: FaxResolution): B
     .sort()
     .map((name) => readPbm(path.join(work, name)));
 }
+
+/** Rows at the top of a sent page that carry the header line a fax machine prints. */
+export const HEADER_ROWS = 32;
+
+/** Two pages equal from `fromRow` down (a header line above may differ by design). */
+export function equalBelow(a: Bitmap, b: Bitmap, fromRow: number): boolean {
+  if (a.width !== b.width || a.height !== b.height) return false;
+  const start = fromRow * a.rowBytes;
+  return Buffer.from(a.data.subarray(start)).equals(Buffer.from(b.data.subarray(start)));
+}

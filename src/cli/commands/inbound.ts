@@ -3,47 +3,21 @@
 // the content stays sealed in the archive.
 import type { FaxEmailDeliveryContext } from '../../../actors/index.ts';
 import { ActorReader } from '../../../cluster/index.ts';
-import { deliveryActorId, FaxRecords, type InboundFaxRecord } from '../../inbound/index.ts';
+import { deliveryActorId, FaxRecords, faxSummary, type InboundFaxRecord } from '../../inbound/index.ts';
 import { CLUSTER_PREFIX } from '../../switch/index.ts';
 import { UsageError, type CliCommand } from '../command.ts';
 import { parseListOptions, LIST_USAGE } from '../list-options.ts';
 import { withRedis } from '../redis-connection.ts';
 
-interface InboundFaxStatusView {
-  readonly faxId: string;
-  readonly answeredAt: string;
-  readonly did: string;
-  readonly caller: string;
-  readonly status: InboundFaxRecord['status'];
-  readonly pages: number;
-  readonly outcome: string | undefined;
-  readonly remoteStationId: string | undefined;
-  readonly durationMs: number | undefined;
-  readonly result: string | undefined;
-  readonly node: string;
-  readonly recipients: readonly string[];
-  readonly emailAttempts: number | undefined;
-  readonly lastReply: string | undefined;
-  readonly nextAttemptAt: string | undefined;
-  readonly contentDeleted: boolean;
-}
+type InboundFaxStatusView = Awaited<ReturnType<typeof statusView>>;
 
-async function statusView(reader: ActorReader, record: InboundFaxRecord): Promise<InboundFaxStatusView> {
+async function statusView(reader: ActorReader, record: InboundFaxRecord) {
   const delivery =
     record.status === 'delivering' ? await reader.read(deliveryActorId(record.faxId)) : undefined;
   const context = delivery?.context as FaxEmailDeliveryContext | undefined;
   const waiting = delivery?.value === 'waiting' && context;
   return {
-    faxId: record.faxId,
-    answeredAt: new Date(record.answeredAt).toISOString(),
-    did: record.did,
-    caller: record.caller,
-    status: record.status,
-    pages: record.reception?.pages.length ?? 0,
-    outcome: record.reception?.outcome,
-    remoteStationId: record.reception?.remoteStationId,
-    durationMs: record.reception?.durationMs,
-    result: record.reception?.result,
+    ...faxSummary(record),
     node: record.node,
     recipients: record.recipients,
     emailAttempts: context?.attempts,
@@ -56,7 +30,7 @@ async function statusView(reader: ActorReader, record: InboundFaxRecord): Promis
 function line(view: InboundFaxStatusView): string {
   const pages = `${view.pages} page${view.pages === 1 ? '' : 's'}${view.outcome ? ` ${view.outcome}` : ''}`;
   const retry = view.nextAttemptAt ? ` — retry at ${view.nextAttemptAt}: ${view.lastReply ?? ''}` : '';
-  return `${view.answeredAt}  ${view.faxId}  ${view.caller || 'unknown'} → ${view.did}  ${pages}  ${view.status}${retry}`;
+  return `${view.receivedAt}  ${view.faxId}  ${view.caller || 'unknown'} → ${view.did}  ${pages}  ${view.status}${retry}`;
 }
 
 const list: CliCommand = {

@@ -12,7 +12,8 @@ import { Redis } from 'ioredis';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ActorReader } from '../../../cluster/index.ts';
-import { DocumentRenderer, type Bitmap, type FaxPage } from '../../../src/documents/index.ts';
+import { DocumentRenderer, type FaxPage } from '../../../src/documents/index.ts';
+import { equalBelow, HEADER_ROWS } from '../../helpers/fax-documents.ts';
 import { compileLetterTemplate } from '../../../src/letters/index.ts';
 import { FarEnd } from '../../helpers/far-end.ts';
 import {
@@ -26,8 +27,6 @@ import { makeTempDir, runFaxswitch, startSmtpSink, waitFor, type SmtpSink } from
 
 const OWNER = 'office@acme.example';
 const FAX_DOMAIN = 'fax.example.net';
-/** Rows at the top of a sent page that carry the header line a fax machine prints. */
-const HEADER_ROWS = 32;
 const TEMPLATE = `# Annual statement
 
 Dear {{name}},
@@ -36,12 +35,6 @@ your balance is **{{balance}} EUR**.
 
 Kind regards
 `;
-
-function equalBelow(a: Bitmap, b: Bitmap, fromRow: number): boolean {
-  if (a.width !== b.width || a.height !== b.height) return false;
-  const start = fromRow * a.rowBytes;
-  return Buffer.from(a.data.subarray(start)).equals(Buffer.from(b.data.subarray(start)));
-}
 
 describe('serial letters on a cluster', () => {
   let farEnd: FarEnd;

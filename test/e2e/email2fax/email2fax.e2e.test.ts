@@ -14,10 +14,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DocumentRenderer, bitmapsEqual, type Bitmap } from '../../../src/documents/index.ts';
+import { DocumentRenderer, bitmapsEqual } from '../../../src/documents/index.ts';
 import { startDnsServer, type TestDnsServer } from '../../helpers/dns-server.ts';
 import { FarEnd } from '../../helpers/far-end.ts';
-import { faxPdf, pdfPagesByPoppler } from '../../helpers/fax-documents.ts';
+import { equalBelow, faxPdf, HEADER_ROWS, pdfPagesByPoppler } from '../../helpers/fax-documents.ts';
 import {
   smtpPorts,
   startFaxCluster,
@@ -35,18 +35,9 @@ import {
 
 const FAX_DOMAIN = 'fax.example.net';
 const TRUNK_PASSWORD = 'trunk-secret-4711';
-/** Rows at the top of a sent page that carry the header line a fax machine prints. */
-const HEADER_ROWS = 32;
 
 const dkim = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const dkimPublicKey = dkim.publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
-
-/** Equal from `fromRow` down (the header line above differs by design). */
-function equalBelow(a: Bitmap, b: Bitmap, fromRow: number): boolean {
-  if (a.width !== b.width || a.height !== b.height) return false;
-  const start = fromRow * a.rowBytes;
-  return Buffer.from(a.data.subarray(start)).equals(Buffer.from(b.data.subarray(start)));
-}
 
 function swaks(args: readonly string[]): Promise<{ code: number; output: string }> {
   return new Promise((resolve) =>
