@@ -90,7 +90,8 @@ async function faxThroughput(faxes: number, concurrency: number): Promise<void> 
   const document = faxDocument('standard', 1);
   const mail = await startSmtpSink();
   const cluster = await startFaxCluster(mail);
-  const node = await startFaxNode(cluster, 'bench-node');
+  // Room beyond the concurrency: a call's slot frees only when its far end has hung up too.
+  const node = await startFaxNode(cluster, 'bench-node', { FAXSWITCH_MAX_CHANNELS: String(concurrency * 2) });
   const redis = new Redis(cluster.redis.url);
   try {
     await new DidRegistry(redis, { namespace: CLUSTER_PREFIX }).add({
@@ -113,7 +114,7 @@ async function faxThroughput(faxes: number, concurrency: number): Promise<void> 
 
     const answering = await FaxStation.open({
       host: '127.0.0.1',
-      maxCalls: concurrency,
+      maxCalls: concurrency * 2,
       mediaPorts: { min: 28_000, max: 31_999 },
       mediaWorkers: 2,
       t38: DEFAULT_T38_PARAMS,

@@ -59,6 +59,8 @@ export class FaxReception implements InboundCallHandler {
   readonly #clock: () => number;
   readonly #byFax = new Map<string, LiveReception>();
   readonly #byCall = new Map<string, LiveReception>();
+  /** Calls not yet over: what capacity counts (a finished call stays findable a while longer). */
+  readonly #inProgress = new Set<LiveReception>();
   #accepting = true;
 
   constructor(options: ReceptionOptions) {
@@ -82,7 +84,7 @@ export class FaxReception implements InboundCallHandler {
         if (!free) {
           metrics.refused('no_capacity');
           this.#options.logger.warn(
-            { calls: this.#byFax.size, accepting: this.#accepting },
+            { calls: this.#inProgress.size, accepting: this.#accepting },
             'inbound fax call refused: no capacity',
           );
         }
@@ -94,11 +96,11 @@ export class FaxReception implements InboundCallHandler {
   }
 
   hasCapacity(): boolean {
-    return this.#accepting && this.#byFax.size < this.#options.maxCalls;
+    return this.#accepting && this.#inProgress.size < this.#options.maxCalls;
   }
 
   get activeCalls(): number {
-    return this.#byFax.size;
+    return this.#inProgress.size;
   }
 
   /** Refuses new calls from now on (draining); calls in progress go on. */
@@ -108,13 +110,14 @@ export class FaxReception implements InboundCallHandler {
 
   /** Settles when every call in progress has ended and its pages are stored, or at `deadline`. */
   async callsEnded(deadline: number): Promise<boolean> {
-    while (this.#byFax.size > 0 && this.#clock() < deadline) await new Promise((r) => setTimeout(r, 100));
-    return this.#byFax.size === 0;
+    while (this.#inProgress.size > 0 && this.#clock() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    return this.#inProgress.size === 0;
   }
 
   /** Hangs up every call in progress (their pages so far are kept and delivered as partial). */
   hangUpAll(): void {
-    for (const live of this.#byFax.values()) live.leg?.abort();
+    for (const live of this.#inProgress) live.leg?.abort();
   }
 
   async offer(offer: InboundOffer, cancelled: AbortSignal): Promise<InboundDecision> {
@@ -137,7 +140,7 @@ export class FaxReception implements InboundCallHandler {
     if (!this.hasCapacity()) {
       metrics.refused('no_capacity');
       logger.warn(
-        { did: offer.did, calls: this.#byFax.size, accepting: this.#accepting },
+        { did: offer.did, calls: this.#inProgress.size, accepting: this.#accepting },
         'inbound fax call refused: no capacity',
       );
       return busy;
@@ -147,6 +150,7 @@ export class FaxReception implements InboundCallHandler {
     const live = new LiveReception(faxId, did, offer, this.#options);
     this.#byFax.set(faxId, live);
     this.#byCall.set(offer.callId, live);
+    this.#inProgress.add(live);
     const log = logger.child({ faxId, did: did.number, caller: offer.caller, callId: offer.callId });
     try {
       live.leg = await FaxCallLeg.open(
@@ -226,6 +230,7 @@ export class FaxReception implements InboundCallHandler {
       await leg.hangup(BYE_GRACE_MS);
     } finally {
       await live.settle(ended);
+      this.#inProgress.delete(live);
       this.#options.metrics.activeCalls.dec();
       // Keep the entry until the actor has the outcome: the effect may be asking for it right now.
       setTimeout(() => this.#forget(live), 60_000).unref();
@@ -233,6 +238,7 @@ export class FaxReception implements InboundCallHandler {
   }
 
   #forget(live: LiveReception): void {
+    this.#inProgress.delete(live);
     if (this.#byFax.get(live.faxId) === live) this.#byFax.delete(live.faxId);
     if (this.#byCall.get(live.callId) === live) this.#byCall.delete(live.callId);
   }
