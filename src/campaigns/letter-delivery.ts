@@ -2,11 +2,10 @@
 // sends it — by email (paced per domain, receipt recorded the moment the server accepts it, so a
 // repeated attempt never sends twice) or by fax (rendered to fax pages and handed to the outbound
 // fax service, which dials, retries and reports) — and `recordOutcome` writes the row's outcome once.
-import type Mail from 'nodemailer/lib/mailer/index.js';
 import type { LetterChannel, LetterOutcome, RecordLetterParams } from '../../actors/index.ts';
 import { TerminalError, type ActorHost } from '../../cluster/index.ts';
 import type { FaxPage } from '../documents/index.ts';
-import { SmtpPermanentError, SmtpTemporaryError, type MailReceipts, type SmtpRelay } from '../email/index.ts';
+import { sendOnce, type MailReceipts, type SmtpRelay } from '../email/index.ts';
 import type { Logger } from '../observability/index.ts';
 import type { CampaignStore, CampaignSettings, RecipientRow } from './campaign-store.ts';
 import type { CampaignMetrics } from './campaign-metrics.ts';
@@ -107,41 +106,38 @@ async function sendByEmail(
 ): Promise<Attempt> {
   const address = row.email;
   if (!address) return { kind: 'failed', reason: 'the row has no email address' };
-  const receiptKey = `letter:${recipientId}`;
-  const receipt = await options.receipts.find(receiptKey);
-  if (receipt) return { kind: 'delivered', detail: receipt.response };
-  if (!options.relay)
-    return { kind: 'temporary', reason: 'no mail relay is configured (FAXSWITCH_SMTP_RELAY)' };
-  const letter = await (await options.templates.letter(settings)).personalise(row.fields);
-  const subject = (await options.templates.subject(settings)).render(row.fields).replace(/[\r\n]+/g, ' ');
-  const pdf = {
-    filename: `${settings.name}.pdf`,
-    contentType: 'application/pdf',
-    content: Buffer.from(letter.pdf),
-  };
-  const asBody = settings.emailMode === 'body' && letter.html !== undefined;
-  const message: Mail.Options = {
-    from: options.from,
-    replyTo: settings.owner,
-    to: address,
-    subject,
-    messageId: `<letter-${recipientId}@${options.messageIdDomain}>`,
-    headers: { 'X-Campaign-Id': settings.campaignId },
-    text: asBody ? letter.text : 'Please find your letter attached as a PDF.',
-    ...(asBody ? { html: letter.html } : {}),
-    attachments: [pdf],
-  };
-  await options.throttle.take(address.slice(address.lastIndexOf('@') + 1), signal);
-  try {
-    const sent = await options.relay.send(message);
-    const at = (options.clock ?? Date.now)();
-    await options.receipts.record(receiptKey, { messageId: sent.messageId, response: sent.response, at });
-    return { kind: 'delivered', detail: sent.response };
-  } catch (error) {
-    if (error instanceof SmtpPermanentError) return { kind: 'failed', reason: error.message };
-    if (error instanceof SmtpTemporaryError) return { kind: 'temporary', reason: error.message };
-    throw error;
-  }
+  const outcome = await sendOnce({
+    relay: options.relay,
+    receipt: options.receipts.slot(`letter:${recipientId}`),
+    now: options.clock ?? Date.now,
+    compose: async () => {
+      const letter = await (await options.templates.letter(settings)).personalise(row.fields);
+      const subject = (await options.templates.subject(settings)).render(row.fields).replace(/[\r\n]+/g, ' ');
+      const asBody = settings.emailMode === 'body' && letter.html !== undefined;
+      // The domain's pace is taken only for a message really about to be sent, not for one whose
+      // receipt answers a repeated attempt.
+      await options.throttle.take(address.slice(address.lastIndexOf('@') + 1), signal);
+      return {
+        from: options.from,
+        replyTo: settings.owner,
+        to: address,
+        subject,
+        messageId: `<letter-${recipientId}@${options.messageIdDomain}>`,
+        headers: { 'X-Campaign-Id': settings.campaignId },
+        text: asBody ? letter.text : 'Please find your letter attached as a PDF.',
+        ...(asBody ? { html: letter.html } : {}),
+        attachments: [
+          {
+            filename: `${settings.name}.pdf`,
+            contentType: 'application/pdf',
+            content: Buffer.from(letter.pdf),
+          },
+        ],
+      };
+    },
+  });
+  if (outcome.kind === 'accepted') return { kind: 'delivered', detail: outcome.response };
+  return { kind: outcome.kind === 'temporary' ? 'temporary' : 'failed', reason: outcome.reply };
 }
 
 async function sendByFax(

@@ -30,23 +30,19 @@ export const inboundFaxCall = defineMachine({
   effects: ['receiveFax', 'handOver'],
 });
 
-export const faxEmailDelivery = defineMachine({
-  name: 'fax-email-delivery',
+/** Emailing a fax: the outbox machine, its effects and its retry deadline. */
+const faxEmailOutbox = {
   version: 1,
   logic: faxEmailDeliveryMachine,
   effects: ['buildDocuments', 'sendFaxEmail', 'deleteContent', 'recordResult'],
   nextDeadline: faxEmailDeliveryDeadline,
-});
+};
+
+export const faxEmailDelivery = defineMachine({ name: 'fax-email-delivery', ...faxEmailOutbox });
 
 /** An outbound job's report to its sender: the same outbox as a received fax's email (its `faxId`
  * is the job id), under its own name so its effects are the report's. */
-export const faxJobReport = defineMachine({
-  name: 'fax-job-report',
-  version: 1,
-  logic: faxEmailDeliveryMachine,
-  effects: ['buildDocuments', 'sendFaxEmail', 'deleteContent', 'recordResult'],
-  nextDeadline: faxEmailDeliveryDeadline,
-});
+export const faxJobReport = defineMachine({ name: 'fax-job-report', ...faxEmailOutbox });
 
 export const campaign = defineMachine({
   name: 'campaign',
