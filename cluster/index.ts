@@ -54,4 +54,4 @@ export {
   type TrunkLimits,
 } from './work-queue.ts';
 export { NodeApi, requestNode } from './node-api.ts';
-export { forEachLimited } from './async.ts';
+export { forEachLimited, sleep } from './async.ts';

@@ -30,7 +30,13 @@ import type { FaxModem, FaxNegotiated } from '../fax/index.ts';
 import { FaxCallLeg } from '../fax-call/index.ts';
 import { MediaCapacityError, type MediaNode, type T38SdpParams } from '../media/index.ts';
 import type { Logger } from '../observability/index.ts';
-import type { DestinationKnowledge, DestinationLocks, ExpiringLocks, HeldLock } from '../outbound/index.ts';
+import type {
+  ClusterPacer,
+  DestinationKnowledge,
+  DestinationLocks,
+  ExpiringLocks,
+  HeldLock,
+} from '../outbound/index.ts';
 import {
   CallBusyError,
   CongestionError,
@@ -54,6 +60,8 @@ export interface CallExecutorOptions {
   readonly records: OutboundRecords;
   readonly claims: ExpiringLocks;
   readonly destinations: DestinationLocks;
+  /** Each trunk's calls-per-second, kept across the cluster. */
+  readonly pacer: ClusterPacer;
   readonly knowledge: DestinationKnowledge;
   readonly archive: FaxArchive;
   readonly calls: CallControl;
@@ -247,6 +255,10 @@ export class CallExecutor {
     await writeFile(file, writeTiff([...attempt.pages]), { mode: 0o600 });
     let negotiated: FaxNegotiated | undefined;
     try {
+      // A carrier's calls-per-second limit holds for the cluster: this call waits for its place in
+      // the trunk's pace (its claims are kept alive meanwhile) instead of failing as congestion.
+      const trunk = this.#options.trunks.find((candidate) => candidate.name === work.trunk);
+      if (trunk) await this.#options.pacer.take(`trunk:${trunk.name}`, trunk.callsPerSecond, signal);
       const leg = await FaxCallLeg.open({
         media,
         address: mediaAddress,
@@ -283,6 +295,7 @@ export class CallExecutor {
           sdp: leg.audioSdp(),
           job: { job: work.jobId, attempt: work.attempt, epoch: work.epoch },
           trunk: work.trunk,
+          paced: trunk !== undefined,
           signal,
           onProvisional: (provisional) => {
             if (provisional.status === 180 || provisional.status === 183) report.ringing();

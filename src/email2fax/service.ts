@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Registry } from 'prom-client';
 import type { RetryPolicy } from '../../actors/index.ts';
-import { TerminalError, WorkQueue, type ActorHost, type NodeApi } from '../../cluster/index.ts';
+import { sleep, TerminalError, WorkQueue, type ActorHost, type NodeApi } from '../../cluster/index.ts';
 import type { AccountStore } from '../accounts/index.ts';
 import type { FaxArchive } from '../archive/index.ts';
 import { DocumentRenderer, type FaxPage } from '../documents/index.ts';
@@ -19,7 +19,7 @@ import {
 } from '../email/index.ts';
 import type { MediaNode, T38SdpParams } from '../media/index.ts';
 import type { Logger } from '../observability/index.ts';
-import { DestinationKnowledge, DestinationLocks, ExpiringLocks } from '../outbound/index.ts';
+import { ClusterPacer, DestinationKnowledge, DestinationLocks, ExpiringLocks } from '../outbound/index.ts';
 import type { CallControl, TrunkConfig } from '../sip/index.ts';
 import { CallSignals } from './call-signals.ts';
 import { CallDispatcher } from './dispatch.ts';
@@ -68,16 +68,6 @@ export interface Email2FaxOptions {
 
 /** How often a sender of pages looks for its job's final result (faxes take minutes). */
 const FINAL_POLL_MS = 2_000;
-
-function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason as Error);
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason as Error)), {
-      once: true,
-    });
-  });
-}
 
 /** How long a dead executor keeps a call or a number claimed. */
 const CLAIM_TTL_MS = 2_000;
@@ -181,6 +171,7 @@ export class Email2FaxService {
         records: this.#records,
         claims: this.#claims,
         destinations: new DestinationLocks(options.redis, { namespace: options.prefix, ttlMs: CLAIM_TTL_MS }),
+        pacer: new ClusterPacer(options.redis, { prefix: `${options.prefix}:pace` }),
         knowledge: new DestinationKnowledge(options.redis, {
           namespace: options.prefix,
           ttlMs: options.destinationMemoryMs,
@@ -270,7 +261,7 @@ export class Email2FaxService {
     for (;;) {
       const final = (await this.#records.job(jobId!))?.final;
       if (final) return final;
-      await sleepUnlessAborted(FINAL_POLL_MS, signal);
+      await sleep(FINAL_POLL_MS, signal);
     }
   }
 

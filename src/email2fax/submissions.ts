@@ -146,7 +146,7 @@ export class JobLauncher {
 
   async spawn(submission: SubmissionRecord): Promise<readonly string[]> {
     const { host, records, policy } = this.#options;
-    this.#assertCanDial();
+    this.assertCanDial();
     const jobs = await records.jobs(submission.jobIds);
     for (const job of jobs) {
       await host.spawn(OUTBOUND_FAX_JOB, job.jobId, {
@@ -161,7 +161,8 @@ export class JobLauncher {
     return submission.jobIds;
   }
 
-  #assertCanDial(): void {
+  /** Throws the 451 refusal while this node has no trunk: asked before anything is stored. */
+  assertCanDial(): void {
     if (!this.#options.canDial()) {
       throw new RetryableError('no SIP trunk is configured for outbound faxes (FAXSWITCH_SIP_TRUNKS)', {
         wire: { smtp: { code: 451, enhanced: '4.3.5' }, http: 503 },
@@ -174,7 +175,7 @@ export class JobLauncher {
     submissions: FaxSubmissions,
   ): (submission: FaxSubmission, prepared: PreparedFax) => Promise<SubmitResult> {
     return async (submission, prepared) => {
-      this.#assertCanDial(); // before anything is stored: the client keeps the message
+      this.assertCanDial(); // before anything is stored: the client keeps the message
       const { record, alreadyAccepted } = await submissions.store(submission, prepared);
       const jobIds = await this.spawn(record);
       return { jobIds, alreadyAccepted };

@@ -94,6 +94,9 @@ export interface DialRequest {
   /** Dial through this trunk only, without failover: the caller chooses trunks itself (a
    * cluster-wide work queue per trunk caps its channels). Default: every trunk in order. */
   readonly trunk?: string;
+  /** The caller has already waited for this call's place in the trunk's calls-per-second pace,
+   * kept for the whole cluster (`ClusterPacer`); this node's own pace is then not applied. */
+  readonly paced?: boolean;
   readonly headers?: Readonly<Record<string, string>>;
   readonly onProvisional?: (provisional: Provisional) => void;
   /** Aborting sends CANCEL. */

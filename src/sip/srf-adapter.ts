@@ -234,7 +234,7 @@ export class SrfSignalling implements CallControl {
     const tried = new Set(excluded);
     let lastFailure: Error | undefined;
     for (;;) {
-      const lease = this.#trunks.lease(tried);
+      const lease = this.#trunks.lease(tried, { paced: request.paced === true });
       if (lease === undefined) break;
       tried.add(lease.trunk.name);
       try {

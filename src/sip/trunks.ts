@@ -62,11 +62,14 @@ export class TrunkPool {
     return this.#inUse.get(name) ?? 0;
   }
 
-  /** Takes a channel and a calls-per-second token on the first trunk that has both, after `skip`. */
-  lease(skip: ReadonlySet<string>): TrunkLease | undefined {
+  /**
+   * Takes a channel and a calls-per-second token on the first trunk that has both, after `skip`;
+   * `paced`: the caller kept the pace across the cluster, so only the channel is taken.
+   */
+  lease(skip: ReadonlySet<string>, options: { paced?: boolean } = {}): TrunkLease | undefined {
     for (const trunk of this.#trunks) {
       if (skip.has(trunk.name) || this.channelsInUse(trunk.name) >= trunk.maxChannels) continue;
-      if (this.#cps.get(trunk.name)?.tryTake() !== true) continue;
+      if (options.paced !== true && this.#cps.get(trunk.name)?.tryTake() !== true) continue;
       this.#inUse.set(trunk.name, this.channelsInUse(trunk.name) + 1);
       let released = false;
       return {

@@ -82,6 +82,8 @@ const submit: CliCommand = {
             accounts,
             preflight: (documents, owner) => submissions.preflight(documents, owner),
             submit: async (submission, prepared) => {
+              // Stored pages nobody can send would only wait for a repeat: ask a node first.
+              await askNode(OUTBOUND_API.ready, {});
               const { record, alreadyAccepted } = await submissions.store(submission, prepared);
               const { jobIds: spawned } = await askNode<{ jobIds: string[] }>(OUTBOUND_API.spawn, {
                 submissionId: record.submissionId,

@@ -39,7 +39,12 @@ import {
 } from '../../../src/email2fax/index.ts';
 import { DEFAULT_T38_PARAMS, MediaNode } from '../../../src/media/index.ts';
 import { createLogger, createMetricsRegistry } from '../../../src/observability/index.ts';
-import { DestinationKnowledge, DestinationLocks, ExpiringLocks } from '../../../src/outbound/index.ts';
+import {
+  ClusterPacer,
+  DestinationKnowledge,
+  DestinationLocks,
+  ExpiringLocks,
+} from '../../../src/outbound/index.ts';
 import { startSipNode, type SipNode, type TrunkConfig } from '../../../src/sip/index.ts';
 import { FarEnd } from '../../helpers/far-end.ts';
 import { faxPdf } from '../../helpers/fax-documents.ts';
@@ -191,6 +196,7 @@ describe('outbound fax job retries, on a simulated clock against real SIP peers'
       records,
       claims,
       destinations: new DestinationLocks(redis, { namespace, ttlMs: 2_000 }),
+      pacer: new ClusterPacer(redis, { prefix: `${namespace}:pace` }),
       knowledge: new DestinationKnowledge(redis, { namespace }),
       archive,
       calls: sip.signalling,

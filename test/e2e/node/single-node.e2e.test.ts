@@ -1,9 +1,11 @@
 // What a person does first: `npm start` on one machine. The node starts its own Redis and NATS,
-// becomes ready, and Ctrl-C leaves nothing behind.
+// becomes ready, refuses outbound faxes until a trunk is configured, and Ctrl-C leaves nothing behind.
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runFaxswitch, startNodeProcess, type NodeProcess } from '../../helpers/index.ts';
+import { makeTempDir, runFaxswitch, startNodeProcess, type NodeProcess } from '../../helpers/index.ts';
 
 /** The node's child processes as `pid command` lines. */
 function childrenOf(pid: number): { pid: number; command: string }[] {
@@ -42,6 +44,22 @@ describe('single-node start', () => {
     expect(node.output()).toMatch(/SIP on 127\.0\.0\.1:\d+/);
     expect((await fetch(`${node.httpUrl}/healthz`)).status).toBe(200);
     expect(await (await fetch(`${node.httpUrl}/metrics`)).text()).toContain('faxswitch_process_cpu');
+
+    // Without a trunk (the default) a fax from the command line is refused before anything is
+    // stored: nothing waits in the list for a trunk that may never come.
+    const text = path.join(makeTempDir('faxswitch-submit-'), 'note.txt');
+    writeFileSync(text, 'A fax nobody can send yet.\n');
+    const account = ['account', 'add', 'acme', '--name', 'ACME GmbH', '--allow-country', 'DE'];
+    expect((await runFaxswitch(account, node.env)).code).toBe(0);
+    const submitted = await runFaxswitch(
+      ['outbound', 'submit', text, '--to', '030-1234567', '--account', 'acme', '--sender', 'a@acme.example'],
+      node.env,
+    );
+    expect(submitted.code).toBe(1);
+    expect(submitted.stderr).toMatch(
+      /no SIP trunk is configured for outbound faxes \(FAXSWITCH_SIP_TRUNKS\)/,
+    );
+    expect((await runFaxswitch(['outbound', 'list'], node.env)).stdout.trim()).toBe('no outbound faxes yet');
 
     const servers = childrenOf(node.child.pid!);
     expect(servers.map((s) => s.command).join('\n')).toMatch(/redis-server/);

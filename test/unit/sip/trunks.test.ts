@@ -30,6 +30,16 @@ describe('trunk pool', () => {
     expect(pool.lease(new Set())?.trunk.name).toBe('a');
   });
 
+  it('takes only a channel for a call the cluster has already paced, never more than the channels', () => {
+    const pool = new TrunkPool(
+      [trunk({ name: 'a', proxy: 'a', callsPerSecond: 1, maxChannels: 3 })],
+      () => 0,
+    );
+    const leases = [0, 1, 2].map(() => pool.lease(new Set(), { paced: true }));
+    expect(leases.map((lease) => lease?.trunk.name)).toEqual(['a', 'a', 'a']);
+    expect(pool.lease(new Set(), { paced: true })).toBeUndefined();
+  });
+
   it('refuses duplicate names and zero limits', () => {
     expect(() => new TrunkPool([trunk({ name: 'a', proxy: 'a' }), trunk({ name: 'a', proxy: 'b' })])).toThrow(
       RangeError,
