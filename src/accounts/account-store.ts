@@ -175,6 +175,13 @@ export class AccountStore {
     }
   }
 
+  /** What the account has used of its limits in the current hour and UTC day. */
+  async usage(account: Account, nowMs: number): Promise<{ faxesThisHour: number; pagesToday: number }> {
+    const { faxesKey, pagesKey } = this.#usageKeys(account, nowMs);
+    const [faxes, pages] = await this.#redis.mget(faxesKey, pagesKey);
+    return { faxesThisHour: Number(faxes ?? 0), pagesToday: Number(pages ?? 0) };
+  }
+
   /** Gives back a reservation whose jobs were not accepted after all. */
   async releaseUsage(
     account: Account,

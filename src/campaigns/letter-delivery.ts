@@ -4,6 +4,7 @@
 // fax service, which dials, retries and reports) — and `recordOutcome` writes the row's outcome once.
 import type { LetterChannel, LetterOutcome, RecordLetterParams } from '../../actors/index.ts';
 import { TerminalError, type ActorHost } from '../../cluster/index.ts';
+import { UsageLimitError } from '../accounts/index.ts';
 import type { FaxPage } from '../documents/index.ts';
 import { sendOnce, type MailReceipts, type SmtpRelay } from '../email/index.ts';
 import type { Logger } from '../observability/index.ts';
@@ -18,7 +19,8 @@ export const CAMPAIGN_RECIPIENT = 'campaign-recipient';
 export interface LetterFaxSender {
   /**
    * Sends the pages to `destination` as one fax job named by `key` (idempotent: the same key never
-   * makes a second job) and resolves with its final result, however long its retries take.
+   * makes a second job) and resolves with its final result, however long its retries take. Throws
+   * UsageLimitError, queueing nothing, while the account's fax limits are used up.
    */
   send(
     request: {
@@ -149,17 +151,24 @@ async function sendByFax(
 ): Promise<Attempt> {
   if (!row.fax) return { kind: 'failed', reason: 'the row has no fax number' };
   const pages = await options.templates.faxPages(settings, row);
-  const result = await options.fax.send(
-    {
-      key: `letter-${recipientId}`,
-      accountId: settings.accountId,
-      sender: settings.owner,
-      subject: settings.name,
-      destination: row.fax,
-      pages,
-    },
-    signal,
-  );
+  let result;
+  try {
+    result = await options.fax.send(
+      {
+        key: `letter-${recipientId}`,
+        accountId: settings.accountId,
+        sender: settings.owner,
+        subject: settings.name,
+        destination: row.fax,
+        pages,
+      },
+      signal,
+    );
+  } catch (error) {
+    // The account's faxes per hour or pages per day are used up: the letter waits for a later window.
+    if (error instanceof UsageLimitError) return { kind: 'temporary', reason: error.message };
+    throw error;
+  }
   return result.sent
     ? { kind: 'delivered', detail: result.detail }
     : { kind: 'failed', reason: result.detail };

@@ -223,6 +223,7 @@ export class Email2FaxService {
    * Sends pages already rendered (a campaign's letter) to one number as a fax job and resolves with
    * its final result, however long its retries take. `key` names the fax: the same key again finds
    * the same job (after a takeover, nothing is sent twice). No report email: the caller reports.
+   * Counts against the account's limits; UsageLimitError (nothing queued) when they are used up.
    */
   async sendPages(
     request: {
@@ -235,29 +236,40 @@ export class Email2FaxService {
     },
     signal: AbortSignal,
   ): Promise<JobFinal> {
-    const account = await this.#options.accounts.get(request.accountId);
+    const { accounts } = this.#options;
+    const account = await accounts.get(request.accountId);
     if (!account) throw new TerminalError(`account ${request.accountId} does not exist`);
     const receivedAtMs = Date.now();
-    const { record } = await this.#submissions.store(
-      {
-        accountId: account.id,
-        sender: request.sender,
-        recipients: [request.destination],
-        subject: request.subject,
-        messageId: `<${request.key}@${this.#options.faxDomain}>`,
-        receivedAtMs,
-        documents: [],
-        pages: request.pages.length,
-      },
-      // The letter is the whole fax: no cover page.
-      {
-        pages: request.pages.length,
-        documentPages: request.pages,
-        account: { ...account, coverPage: false },
-      },
-      { reportBySender: false },
-    );
-    const [jobId] = await this.#launcher.spawn(record);
+    // A service's faxes count against the account's limits like its emailed ones (UsageLimitError
+    // when they are used up: nothing is queued). A repeat after a takeover was counted the first time.
+    const usage = { faxes: 1, pages: request.pages.length };
+    await accounts.reserveUsage(account, usage, receivedAtMs);
+    const stored = await this.#submissions
+      .store(
+        {
+          accountId: account.id,
+          sender: request.sender,
+          recipients: [request.destination],
+          subject: request.subject,
+          messageId: `<${request.key}@${this.#options.faxDomain}>`,
+          receivedAtMs,
+          documents: [],
+          pages: request.pages.length,
+        },
+        // The letter is the whole fax: no cover page.
+        {
+          pages: request.pages.length,
+          documentPages: request.pages,
+          account: { ...account, coverPage: false },
+        },
+        { reportBySender: false },
+      )
+      .catch(async (error: unknown) => {
+        await accounts.releaseUsage(account, usage, receivedAtMs);
+        throw error;
+      });
+    if (stored.alreadyAccepted) await accounts.releaseUsage(account, usage, receivedAtMs);
+    const [jobId] = await this.#launcher.spawn(stored.record);
     for (;;) {
       const final = (await this.#records.job(jobId!))?.final;
       if (final) return final;

@@ -96,7 +96,7 @@ function oneId(positionals: readonly string[], what = 'account id'): string {
 
 async function describe(store: AccountStore, account: Account): Promise<string> {
   const plan = account.dialPlan;
-  const logins = await store.logins(account.id);
+  const [logins, used] = await Promise.all([store.logins(account.id), store.usage(account, Date.now())]);
   return [
     `${account.id}  ${account.active ? 'active' : 'INACTIVE'}  "${account.name}"`,
     `  logins: ${logins.map((login) => login.address).join(', ') || 'none'}`,
@@ -106,7 +106,9 @@ async function describe(store: AccountStore, account: Account): Promise<string> 
     }${plan.blockedPrefixes.length ? `; blocked ${plan.blockedPrefixes.join(', ')}` : ''}${
       plan.blockPremiumRate ? '; premium-rate blocked' : ''
     }`,
-    `  limits: ${account.limits.faxesPerHour} faxes/hour, ${account.limits.pagesPerDay} pages/day`,
+    `  limits: ${account.limits.faxesPerHour} faxes/hour (${used.faxesThisHour} used this hour), ${
+      account.limits.pagesPerDay
+    } pages/day (${used.pagesToday} used today)`,
     `  caller id: ${account.callerId ?? 'node default'}   cover page: ${account.coverPage ? 'yes' : 'no'}`,
   ].join('\n');
 }
@@ -262,6 +264,7 @@ const list = accountCommand(
           ...account,
           pin: account.pin ? '[set]' : undefined,
           logins: (await store.logins(account.id)).map((login) => login.address),
+          usage: await store.usage(account, Date.now()),
         })),
       );
       io.out(JSON.stringify(withLogins, null, 2));

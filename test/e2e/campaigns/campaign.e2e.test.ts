@@ -129,6 +129,8 @@ describe('serial letters on a cluster', () => {
         'Emil,not-an-address,,5',
         'Anna again,anna@example.com,,1',
       ].join('\n');
+      const dayOf = (): number => Math.floor(Date.now() / 86_400_000);
+      const sentOnDay = dayOf();
       const campaignId = await send(list, 'statement');
       expect(campaignId).toMatch(/^cmp-[0-9a-z]+-[0-9a-f]{12}$/);
       const rows = await waitFor(() => report(campaignId), {
@@ -160,6 +162,11 @@ describe('serial letters on a cluster', () => {
       expect(faxes[0]!.pages).toHaveLength(expected.length);
       faxes[0]!.pages.forEach((page, i) => expect(equalBelow(page, expected[i]!, HEADER_ROWS)).toBe(true));
       expect(farEnd.faxes.some((fax) => fax.did === '+4930555202')).toBe(false);
+      // The fax letter counts against the account's limits like any fax it sends (no other test
+      // of this file has run yet); usage windows are UTC days, so only a run across midnight differs.
+      const accounts = await runFaxswitch(['account', 'list', '--json'], nodes[0]!.env);
+      const [acme] = JSON.parse(accounts.stdout) as { usage: { pagesToday: number } }[];
+      if (dayOf() === sentOnDay) expect(acme!.usage.pagesToday).toBe(expected.length);
 
       expect(rows.slice(1).map((row) => row.slice(0, 3))).toEqual([
         ['2', 'delivered', 'email'],
