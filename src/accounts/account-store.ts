@@ -165,12 +165,15 @@ export class AccountStore {
     const pages = Number(result?.[2]?.[1]);
     if (faxes > account.limits.faxesPerHour || pages > account.limits.pagesPerDay) {
       await this.releaseUsage(account, usage, nowMs);
-      const which =
-        faxes > account.limits.faxesPerHour
-          ? `${account.limits.faxesPerHour} faxes per hour`
-          : `${account.limits.pagesPerDay} pages per day`;
+      const hourly = faxes > account.limits.faxesPerHour;
+      const which = hourly
+        ? `${account.limits.faxesPerHour} faxes per hour`
+        : `${account.limits.pagesPerDay} pages per day`;
+      // The limit is lifted when its window turns: the next clock hour, or the next UTC day.
+      const window = hourly ? 3_600_000 : 86_400_000;
       throw new UsageLimitError(`account ${account.id} has reached its limit of ${which}`, {
         wire: { smtp: { code: 450, enhanced: '4.7.1' }, http: 429 },
+        retryAfterMs: window - (nowMs % window),
       });
     }
   }

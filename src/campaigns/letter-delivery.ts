@@ -96,7 +96,7 @@ export function registerLetterDeliveryEffects(options: LetterDeliveryOptions): v
 /** A LetterOutcome before it is time-stamped. */
 type Attempt =
   | { readonly kind: 'delivered'; readonly detail: string }
-  | { readonly kind: 'temporary'; readonly reason: string }
+  | { readonly kind: 'temporary'; readonly reason: string; readonly retryAfterMs?: number }
   | { readonly kind: 'failed'; readonly reason: string };
 
 async function sendByEmail(
@@ -165,8 +165,13 @@ async function sendByFax(
       signal,
     );
   } catch (error) {
-    // The account's faxes per hour or pages per day are used up: the letter waits for a later window.
-    if (error instanceof UsageLimitError) return { kind: 'temporary', reason: error.message };
+    // The account's faxes per hour or pages per day are used up: the letter waits until they turn.
+    if (error instanceof UsageLimitError)
+      return {
+        kind: 'temporary',
+        reason: error.message,
+        ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
+      };
     throw error;
   }
   return result.sent

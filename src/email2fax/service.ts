@@ -24,6 +24,7 @@ import type { CallControl, TrunkConfig } from '../sip/index.ts';
 import { CallSignals } from './call-signals.ts';
 import { CallDispatcher } from './dispatch.ts';
 import { CallExecutor } from './executor.ts';
+import { submissionIdOf } from './ids.ts';
 import { startIntake, type IntakeSettings, type RunningIntake } from './intake.ts';
 import { registerOutboundApi } from './outbound-api.ts';
 import { OutboundMetrics } from './outbound-metrics.ts';
@@ -240,10 +241,16 @@ export class Email2FaxService {
     const account = await accounts.get(request.accountId);
     if (!account) throw new TerminalError(`account ${request.accountId} does not exist`);
     const receivedAtMs = Date.now();
+    const messageId = `<${request.key}@${this.#options.faxDomain}>`;
     // A service's faxes count against the account's limits like its emailed ones (UsageLimitError
-    // when they are used up: nothing is queued). A repeat after a takeover was counted the first time.
+    // when they are used up: nothing is queued). A repeat (after a takeover) finds its fax stored
+    // and counted the first time: it neither counts again nor waits for the limits.
     const usage = { faxes: 1, pages: request.pages.length };
-    await accounts.reserveUsage(account, usage, receivedAtMs);
+    const counted = (await this.#records.submission(submissionIdOf(account.id, messageId))) === undefined;
+    if (counted) await accounts.reserveUsage(account, usage, receivedAtMs);
+    const giveBack = async (): Promise<void> => {
+      if (counted) await accounts.releaseUsage(account, usage, receivedAtMs);
+    };
     const stored = await this.#submissions
       .store(
         {
@@ -251,7 +258,7 @@ export class Email2FaxService {
           sender: request.sender,
           recipients: [request.destination],
           subject: request.subject,
-          messageId: `<${request.key}@${this.#options.faxDomain}>`,
+          messageId,
           receivedAtMs,
           documents: [],
           pages: request.pages.length,
@@ -265,10 +272,10 @@ export class Email2FaxService {
         { reportBySender: false },
       )
       .catch(async (error: unknown) => {
-        await accounts.releaseUsage(account, usage, receivedAtMs);
+        await giveBack();
         throw error;
       });
-    if (stored.alreadyAccepted) await accounts.releaseUsage(account, usage, receivedAtMs);
+    if (stored.alreadyAccepted) await giveBack(); // stored meanwhile by another attempt
     const [jobId] = await this.#launcher.spawn(stored.record);
     for (;;) {
       const final = (await this.#records.job(jobId!))?.final;

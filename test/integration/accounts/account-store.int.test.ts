@@ -46,12 +46,17 @@ describe('AccountStore', () => {
     expect(error).toBeInstanceOf(UsageLimitError);
     expect((error as UsageLimitError).wire.smtp).toEqual({ code: 450, enhanced: '4.7.1' });
     expect((error as Error).message).toBe('account acme has reached its limit of 3 faxes per hour');
+    expect((error as UsageLimitError).retryAfterMs).toBe(45 * 60_000); // 10:15 → the 11:00 window
     // The refused reservation took nothing: one more fax still fits this hour.
     await accounts.reserveUsage(acme, { faxes: 1, pages: 1 }, now);
-    // Next hour, the hourly window is fresh but the day's pages still count.
-    await expect(accounts.reserveUsage(acme, { faxes: 1, pages: 6 }, now + 3_600_000)).rejects.toThrow(
-      /10 pages per day/,
-    );
+    expect(await accounts.usage(acme, now)).toEqual({ faxesThisHour: 3, pagesToday: 5 });
+    // Next hour, the hourly window is fresh but the day's pages still count, until midnight UTC.
+    const daily = await accounts
+      .reserveUsage(acme, { faxes: 1, pages: 6 }, now + 3_600_000)
+      .catch((caught: unknown) => caught as UsageLimitError);
+    expect(daily?.message).toMatch(/10 pages per day/);
+    expect(daily?.retryAfterMs).toBe((24 - 11.25) * 3_600_000);
+    expect(await accounts.usage(acme, now + 3_600_000)).toEqual({ faxesThisHour: 0, pagesToday: 5 });
   });
 
   it('lists accounts with their logins; a login moved or removed leaves its old account', async () => {

@@ -15,7 +15,7 @@ import { Redis } from 'ioredis';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ActorHost } from '../../../cluster/index.ts';
-import { AccountStore } from '../../../src/accounts/index.ts';
+import { AccountStore, UsageLimitError } from '../../../src/accounts/index.ts';
 import { FaxArchive, FileBlobStore, parseKeyRing } from '../../../src/archive/index.ts';
 import {
   CampaignMetrics,
@@ -87,6 +87,9 @@ describe('serial-letter campaign', () => {
   /** Pages each far-end number received, in call order. */
   const faxesReceived = new Map<string, FaxPage[][]>();
   const bounce = new Set<string>();
+  /** Numbers whose next fax finds the account's limits used up (the outbound service refuses it). */
+  const limitReached = new Set<string>();
+  const limitRefusals: string[] = [];
   let holdEmails: Promise<void> | undefined;
 
   beforeAll(async () => {
@@ -142,6 +145,12 @@ describe('serial-letter campaign', () => {
     });
     const fax: LetterFaxSender = {
       async send(request) {
+        if (limitReached.delete(request.destination)) {
+          limitRefusals.push(request.destination);
+          throw new UsageLimitError('account acme has reached its limit of 1 faxes per hour', {
+            retryAfterMs: 1_000,
+          });
+        }
         const file = path.join(inbox, `${request.key}.send.tif`);
         writeFileSync(file, writeTiff([...request.pages]));
         const before = ended.get(request.destination) ?? 0;
@@ -328,6 +337,21 @@ describe('serial-letter campaign', () => {
     expect(faxesReceived.get('+4930555103')).toHaveLength(1);
     expect(reportOf(settings.campaignId)[1]!.slice(0, 3)).toEqual(['2', 'delivered', 'fax']);
   });
+
+  it(
+    "holds a fax letter while the account's limits are used up and sends it once they turn",
+    {
+      timeout: 120_000,
+    },
+    async () => {
+      limitReached.add('+4930555104');
+      const settings = await runCampaign('name,email,fax,balance\nHans,,+4930555104,9\n');
+      await finished(settings.campaignId);
+      expect(limitRefusals).toEqual(['+4930555104']);
+      expect(faxesReceived.get('+4930555104')).toHaveLength(1);
+      expect(reportOf(settings.campaignId)[1]!.slice(0, 3)).toEqual(['2', 'delivered', 'fax']);
+    },
+  );
 
   it('reports letters never sent when the campaign is cancelled', { timeout: 60_000 }, async () => {
     let release!: () => void;
