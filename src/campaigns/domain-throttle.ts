@@ -13,7 +13,7 @@ export class DomainThrottle {
   }
 
   /** Resolves when a message to `domain` may go; `signal` gives up the wait. */
-  take(domain: string, signal?: AbortSignal): Promise<void> {
-    return this.#pacer.take(domain.toLowerCase(), this.#perSecond, signal);
+  async take(domain: string, signal?: AbortSignal): Promise<void> {
+    await this.#pacer.take(domain.toLowerCase(), this.#perSecond, signal);
   }
 }

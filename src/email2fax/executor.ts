@@ -258,7 +258,12 @@ export class CallExecutor {
       // A carrier's calls-per-second limit holds for the cluster: this call waits for its place in
       // the trunk's pace (its claims are kept alive meanwhile) instead of failing as congestion.
       const trunk = this.#options.trunks.find((candidate) => candidate.name === work.trunk);
-      if (trunk) await this.#options.pacer.take(`trunk:${trunk.name}`, trunk.callsPerSecond, signal);
+      if (trunk) {
+        const waitedMs = await this.#options.pacer.take(`trunk:${trunk.name}`, trunk.callsPerSecond, signal);
+        this.#options.metrics.paceWait.inc({ trunk: trunk.name }, waitedMs / 1000);
+        if (waitedMs >= 1000)
+          log.info({ trunk: trunk.name, waitedMs }, "waited for the trunk's calls per second");
+      }
       const leg = await FaxCallLeg.open({
         media,
         address: mediaAddress,

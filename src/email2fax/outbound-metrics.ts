@@ -1,10 +1,12 @@
 // Prometheus metrics of Email2Fax: messages accepted at the SMTP intake, calls placed by
-// outcome, pages the far end confirmed, calls in progress, finished jobs by result, report emails.
+// outcome, time calls waited for their trunk's pace, pages the far end confirmed, calls in
+// progress, finished jobs by result, report emails.
 import { Counter, Gauge, type Registry } from 'prom-client';
 
 export class OutboundMetrics {
   readonly messages: Counter;
   readonly calls: Counter<'outcome'>;
+  readonly paceWait: Counter<'trunk'>;
   readonly activeCalls: Gauge;
   readonly pages: Counter;
   readonly jobs: Counter<'result'>;
@@ -21,6 +23,12 @@ export class OutboundMetrics {
       name: 'faxswitch_outbound_calls_total',
       help: 'Outbound fax calls by outcome (completed, busy, no-answer, congestion, rejected, fax-failed, cancelled)',
       labelNames: ['outcome'],
+      registers,
+    });
+    this.paceWait = new Counter({
+      name: 'faxswitch_outbound_pace_wait_seconds_total',
+      help: "Seconds outbound calls waited for their place in the trunk's calls per second (cluster-wide)",
+      labelNames: ['trunk'],
       registers,
     });
     this.activeCalls = new Gauge({

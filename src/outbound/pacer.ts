@@ -18,15 +18,20 @@ export class ClusterPacer {
     this.#prefix = options.prefix;
   }
 
-  /** Resolves when `name` may start its next one at `perSecond`; `signal` gives up the wait. */
-  async take(name: string, perSecond: number, signal?: AbortSignal): Promise<void> {
+  /**
+   * Resolves when `name` may start its next one at `perSecond`, with the milliseconds it waited for
+   * its place; `signal` gives up the wait.
+   */
+  async take(name: string, perSecond: number, signal?: AbortSignal): Promise<number> {
     if (!(perSecond > 0)) throw new RangeError(`pace for ${name} must be above 0 per second`);
     const args = [String(1000 / perSecond)];
+    let waited = 0;
     for (;;) {
       signal?.throwIfAborted();
       const waitMs = Number(await this.#scripts.run('takePace', [`${this.#prefix}:${name}`], args));
-      if (waitMs <= 0) return;
+      if (waitMs <= 0) return waited;
       await sleep(waitMs, signal);
+      waited += waitMs;
     }
   }
 }
