@@ -104,6 +104,10 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
       };
     },
   });
+  // A client killed mid-session (the crash tests kill -9 nodes) resets its connection; like a real
+  // MTA the server drops that session and carries on. Without a listener the error would be thrown
+  // in the test process.
+  server.on('error', () => undefined);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.server.address() as AddressInfo).port;
   return {
