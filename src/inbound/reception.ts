@@ -81,13 +81,7 @@ export class FaxReception implements InboundCallHandler {
       unknownDidStatus,
       hasCapacity: () => {
         const free = this.hasCapacity();
-        if (!free) {
-          metrics.refused('no_capacity');
-          this.#options.logger.warn(
-            { calls: this.#inProgress.size, accepting: this.#accepting },
-            'inbound fax call refused: no capacity',
-          );
-        }
+        if (!free) this.#refusedForCapacity(undefined);
         return free;
       },
       retryAfterSeconds,
@@ -97,6 +91,15 @@ export class FaxReception implements InboundCallHandler {
 
   hasCapacity(): boolean {
     return this.#accepting && this.#inProgress.size < this.#options.maxCalls;
+  }
+
+  /** Counts and logs a call turned away because the node is full or draining. */
+  #refusedForCapacity(did: string | undefined): void {
+    this.#options.metrics.refused('no_capacity');
+    this.#options.logger.warn(
+      { did, calls: this.#inProgress.size, accepting: this.#accepting },
+      'inbound fax call refused: no capacity',
+    );
   }
 
   get activeCalls(): number {
@@ -138,11 +141,7 @@ export class FaxReception implements InboundCallHandler {
       return { kind: 'reject', status: 488, reason: 'G.711 audio required' };
     }
     if (!this.hasCapacity()) {
-      metrics.refused('no_capacity');
-      logger.warn(
-        { did: offer.did, calls: this.#inProgress.size, accepting: this.#accepting },
-        'inbound fax call refused: no capacity',
-      );
+      this.#refusedForCapacity(offer.did);
       return busy;
     }
     const answeredAt = this.#clock();
